@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Pipeline: MCAIngest (bytes -> typed rows) -> MCAEvaluate (rows -> outcomes) -> MCAReport (outcomes -> files).
+// MCAAudit wires the stages for one run; `mca-audit` only parses the command line.
+let package = Package(
+    name: "mca-audit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mca-audit", targets: ["mca-audit"]),
+        .library(name: "MCAAudit", targets: ["MCAAudit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(name: "MCAModel"),
+        .target(name: "MCAIngest", dependencies: ["MCAModel", "CLibXML2"]),
+        .target(name: "MCAEvaluate", dependencies: ["MCAModel"]),
+        .target(
+            name: "MCAReport",
+            dependencies: ["MCAModel", "MCAEvaluate", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "MCAAudit",
+            dependencies: ["MCAModel", "MCAIngest", "MCAEvaluate", "MCAReport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(
+            name: "mca-audit",
+            dependencies: ["MCAAudit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(name: "MCATestSupport", dependencies: ["MCAModel"], path: "Tests/MCATestSupport"),
+        .testTarget(name: "MCAIngestTests", dependencies: ["MCAIngest", "MCATestSupport"]),
+        .testTarget(name: "MCAEvaluateTests", dependencies: ["MCAEvaluate", "MCAIngest", "MCATestSupport"]),
+        .testTarget(name: "MCAReportTests", dependencies: ["MCAReport", "MCAEvaluate", "MCATestSupport"]),
+        .testTarget(name: "MCAAuditTests", dependencies: ["MCAAudit", "MCATestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,212 @@
+import MCAModel
+
+/// Where the as-of date falls in the programme (SPEC 3.2).
+public enum Phase: String, Sendable, Codable {
+    case preRollout = "PRE_ROLLOUT"
+    case optional = "OPTIONAL"
+    case mandatory = "MANDATORY"
+
+    public init(asOf: DayDate, policy: Policy) {
+        if asOf < policy.availableFrom {
+            self = .preRollout
+        } else if asOf < policy.mandatoryFrom {
+            self = .optional
+        } else {
+            self = .mandatory
+        }
+    }
+}
+
+/// A customer's confirmation status as of the as-of date (SPEC 3.3).
+public enum CustomerStatus: String, Sendable, Codable, CaseIterable {
+    case confirmed = "CONFIRMED"
+    case unconfirmed = "UNCONFIRMED"
+    case invalid = "INVALID"
+    case outOfScope = "OUT_OF_SCOPE"
+}
+
+/// A defect of one confirmation record (SPEC 3.3 step 3), in the order they are checked and listed.
+public enum Defect: String, Sendable, Codable, CaseIterable {
+    case missingFirstName = "MISSING_FIRST_NAME"
+    case missingLastName = "MISSING_LAST_NAME"
+    case missingEmail = "MISSING_EMAIL"
+    case invalidEmail = "INVALID_EMAIL"
+    case invalidPhone = "INVALID_PHONE"
+    case missingDate = "MISSING_DATE"
+    case invalidDate = "INVALID_DATE"
+    case futureDate = "FUTURE_DATE"
+    case unauthorizedRole = "UNAUTHORIZED_ROLE"
+    case templateNotAccepted = "TEMPLATE_NOT_ACCEPTED"
+    case stale = "STALE"
+}
+
+/// Why a customer has the status it has (empty for CONFIRMED): one of these or the defects.
+public enum StatusReason: String, Sendable, Codable {
+    case cloudNotSupported = "CLOUD_NOT_SUPPORTED"
+    case acceptedAfterAsOf = "ACCEPTED_AFTER_AS_OF"
+    case noConfirmation = "NO_CONFIRMATION"
+}
+
+/// What a customer may still do (SPEC 3.4).
+public enum Impact: String, Sendable, Codable {
+    case allowed = "ALLOWED"
+    case blocked = "BLOCKED"
+    case blockedAtCutover = "BLOCKED_AT_CUTOVER"
+    /// seatChanges only: the customer has no seat-based subscription.
+    case none = "NONE"
+
+    /// BLOCKED or BLOCKED_AT_CUTOVER.
+    public var isBlocking: Bool { self == .blocked || self == .blockedAtCutover }
+}
+
+/// One seat-based subscription as of the as-of date (SPEC 3.4).
+public struct SeatSubscription: Sendable, Equatable {
+    /// `nil` for an order line without a subscription id (its own group).
+    public var subscriptionId: String?
+    public var offerId: String?
+    public var offerName: String?
+    public var seats: Int
+
+    public init(subscriptionId: String?, offerId: String?, offerName: String? = nil, seats: Int) {
+        self.subscriptionId = subscriptionId
+        self.offerId = offerId
+        self.offerName = offerName
+        self.seats = seats
+    }
+}
+
+/// The evaluation of one customer.
+public struct CustomerOutcome: Sendable, Equatable {
+    public var customerId: String
+    public var companyName: String
+    public var domain: String?
+    public var cloud: Cloud
+    public var status: CustomerStatus
+    /// Status reasons (`StatusReason` or `Defect` raw values); empty for CONFIRMED.
+    public var reasons: [String]
+    public var confirmedOn: DayDate?
+    public var newOrders: Impact
+    public var seatChanges: Impact
+    public var daysToCutover: Int?
+    /// Sorted by subscriptionId (`nil` last).
+    public var subscriptions: [SeatSubscription]
+    /// The newest record on file (the one whose defects an INVALID customer reports), if any.
+    public var newestRecord: ConfirmationRecord?
+
+    public init(customerId: String, companyName: String, domain: String?, cloud: Cloud, status: CustomerStatus,
+                reasons: [String], confirmedOn: DayDate?, newOrders: Impact, seatChanges: Impact,
+                daysToCutover: Int?, subscriptions: [SeatSubscription], newestRecord: ConfirmationRecord?) {
+        self.customerId = customerId
+        self.companyName = companyName
+        self.domain = domain
+        self.cloud = cloud
+        self.status = status
+        self.reasons = reasons
+        self.confirmedOn = confirmedOn
+        self.newOrders = newOrders
+        self.seatChanges = seatChanges
+        self.daysToCutover = daysToCutover
+        self.subscriptions = subscriptions
+        self.newestRecord = newestRecord
+    }
+
+    /// Total seats of the seat-based subscriptions.
+    public var seats: Int { subscriptions.reduce(0) { $0 + $1.seats } }
+}
+
+/// An order line that broke the rules (SPEC 3.5).
+public struct Violation: Sendable, Equatable {
+    public static let code = "ORDER_WITHOUT_CONFIRMATION"
+    public var customerId: String
+    public var orderId: String
+    public var lineItemNumber: Int
+    public var creationDate: DayDate
+    public var subscriptionId: String?
+    public var offerId: String?
+    public var quantity: Int
+
+    public init(customerId: String, orderId: String, lineItemNumber: Int, creationDate: DayDate,
+                subscriptionId: String? = nil, offerId: String? = nil, quantity: Int = 0) {
+        self.customerId = customerId
+        self.orderId = orderId
+        self.lineItemNumber = lineItemNumber
+        self.creationDate = creationDate
+        self.subscriptionId = subscriptionId
+        self.offerId = offerId
+        self.quantity = quantity
+    }
+}
+
+/// What one input file contributed (SPEC 4, manifest and report.json `inputs`).
+public struct InputSummary: Sendable, Equatable {
+    public var kind: InputKind
+    public var path: String
+    public var format: InputFormat
+    public var sha256: String
+    public var rowsRead: Int
+    public var rowsAccepted: Int
+    public var rowsRejected: Int
+    public var warnings: Int
+
+    public init(kind: InputKind, path: String, format: InputFormat, sha256: String = "", rowsRead: Int = 0,
+                rowsAccepted: Int = 0, rowsRejected: Int = 0, warnings: Int = 0) {
+        self.kind = kind
+        self.path = path
+        self.format = format
+        self.sha256 = sha256
+        self.rowsRead = rowsRead
+        self.rowsAccepted = rowsAccepted
+        self.rowsRejected = rowsRejected
+        self.warnings = warnings
+    }
+}
+
+/// The counts of report.json `summary` (SPEC 4.1).
+public struct Summary: Sendable, Equatable {
+    public var customers = 0
+    public var byStatus: [CustomerStatus: Int] = [:]
+    public var blockedNewOrders = 0
+    public var blockedSeatChanges = 0
+    public var seatsAffected = 0
+    public var violations = 0
+    public var rowsRejected = 0
+    public var warnings = 0
+    /// Agreement rows of another type, accepted and ignored (SPEC 3.6).
+    public var otherAgreementTypes = 0
+
+    public init() {}
+
+    public func count(_ status: CustomerStatus) -> Int { byStatus[status, default: 0] }
+}
+
+/// Everything one audit found: the input of every report writer.
+public struct AuditResult: Sendable {
+    public var asOf: DayDate
+    public var runDate: DayDate
+    public var timeZone: String
+    public var phase: Phase
+    public var policy: Policy
+    public var summary: Summary
+    /// Sorted by customerId, compared case-insensitively.
+    public var customers: [CustomerOutcome]
+    /// Sorted by customerId, creationDate, orderId, lineItemNumber.
+    public var violations: [Violation]
+    /// Rejected rows and warnings, in input order.
+    public var dataQuality: [Finding]
+    public var inputs: [InputSummary]
+
+    public init(asOf: DayDate, runDate: DayDate, timeZone: String = "UTC", phase: Phase, policy: Policy,
+                summary: Summary, customers: [CustomerOutcome], violations: [Violation], dataQuality: [Finding],
+                inputs: [InputSummary]) {
+        self.asOf = asOf
+        self.runDate = runDate
+        self.timeZone = timeZone
+        self.phase = phase
+        self.policy = policy
+        self.summary = summary
+        self.customers = customers
+        self.violations = violations
+        self.dataQuality = dataQuality
+        self.inputs = inputs
+    }
+}
