@@ -35,6 +35,7 @@ let package = Package(
             name: "mca-audit",
             dependencies: ["MCAAudit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "mca-bench", dependencies: ["MCAIngest", "MCAModel"]),
         .target(name: "MCATestSupport", dependencies: ["MCAModel"], path: "Tests/MCATestSupport"),
         .testTarget(name: "MCAIngestTests", dependencies: ["MCAIngest", "MCATestSupport"]),
         .testTarget(name: "MCAEvaluateTests", dependencies: ["MCAEvaluate", "MCAIngest", "MCATestSupport"]),

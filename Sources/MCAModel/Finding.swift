@@ -38,7 +38,7 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
 }
 
 /// A problem found in one row, before the file name is known.
-public struct RowIssue: Sendable, Equatable {
+public struct RowIssue: Error, Sendable, Equatable {
     public var code: FindingCode
     public var message: String
     public init(_ code: FindingCode, _ message: String) {

@@ -1,0 +1,74 @@
+import Foundation
+import MCAModel
+import MCAReport
+
+/// One input file and how to read it.
+public struct InputSpec: Sendable, Equatable {
+    public var kind: InputKind
+    public var path: String
+    public var format: InputFormat
+
+    public init(kind: InputKind, path: String, format: InputFormat) {
+        self.kind = kind
+        self.path = path
+        self.format = format
+    }
+}
+
+/// Everything one `mca-audit audit` run needs, already validated by the command line.
+public struct AuditConfiguration: Sendable {
+    public var inputs: [InputSpec]
+    public var asOf: DayDate?
+    public var runDate: DayDate?
+    public var timeZone: TimeZone
+    public var policy: Policy
+    public var outDir: URL
+    public var report: ReportOptions
+    public var dateFormat: String?
+    public var delimiter: UInt8
+    public var failOn: Set<FailCondition>
+    public var strict: Bool
+    public var verbosity: Verbosity
+    /// Whether progress lines may be written (stderr is a terminal).
+    public var showProgress: Bool
+
+    public enum Verbosity: Sendable { case quiet, normal, verbose }
+
+    public init(inputs: [InputSpec], asOf: DayDate? = nil, runDate: DayDate? = nil,
+                timeZone: TimeZone = TimeZone(identifier: "UTC")!, policy: Policy = .default,
+                outDir: URL = URL(fileURLWithPath: "Reports"), report: ReportOptions = ReportOptions(toolVersion: toolVersion),
+                dateFormat: String? = nil, delimiter: UInt8 = UInt8(ascii: ","), failOn: Set<FailCondition> = [],
+                strict: Bool = false, verbosity: Verbosity = .normal, showProgress: Bool = false) {
+        self.inputs = inputs
+        self.asOf = asOf
+        self.runDate = runDate
+        self.timeZone = timeZone
+        self.policy = policy
+        self.outDir = outDir
+        self.report = report
+        self.dateFormat = dateFormat
+        self.delimiter = delimiter
+        self.failOn = failOn
+        self.strict = strict
+        self.verbosity = verbosity
+        self.showProgress = showProgress
+    }
+}
+
+/// The version written into manifest.json and printed by `--version`.
+public let toolVersion = "0.1.0"
+
+extension InputSpec {
+    /// The spec for a path given on the command line: the format from `--format-of` or the extension.
+    /// - Throws: `AuditFailure(.noInput)` when the file is missing, `.dataError` when its format is unknown.
+    public static func resolve(kind: InputKind, path: String, formatOverrides: [String: InputFormat]) throws -> InputSpec {
+        if let f = formatOverrides[path] { return InputSpec(kind: kind, path: path, format: f) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw AuditFailure(.noInput, "\(path): \(kind.rawValue) file not found")
+        }
+        guard let f = InputFormat(path: path) else {
+            throw AuditFailure(.dataError, "\(path): not a .csv, .xml or .json file; name its format with --format-of \(path)=csv|xml|json")
+        }
+        return InputSpec(kind: kind, path: path, format: f)
+    }
+}

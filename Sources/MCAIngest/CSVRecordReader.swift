@@ -1,0 +1,275 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MCAModel
+
+/// A streaming RFC 4180 reader (SPEC 2.2): quoted fields with delimiters, doubled quotes and
+/// line breaks; CRLF, LF or CR line ends; an optional UTF-8 BOM; any one-byte delimiter.
+///
+/// The first non-blank record is the header. Blank lines are skipped. Every other record is
+/// emitted with its physical start line; a record with more or fewer fields than the header
+/// keeps the named fields and carries a RAGGED_ROW warning. An unterminated quote is fatal,
+/// reported at the line where the quoted field starts.
+public struct CSVRecordReader: RecordReader {
+    public var delimiter: UInt8
+
+    public init(delimiter: UInt8 = UInt8(ascii: ",")) { self.delimiter = delimiter }
+
+    public func read(_ source: any ByteSource, schema: Schema, emit: (RawRecord) throws -> Void) throws {
+        let scanner = CSVScanner(source: source, delimiter: delimiter)
+        guard try scanner.next() else { return }
+
+        // Resolve the header once: column index -> field (the first column naming a field wins).
+        var columns = [Field?](repeating: nil, count: scanner.fieldCount)
+        var columnNames = [String](repeating: "", count: scanner.fieldCount)
+        var seen = Set<Field>()
+        for i in 0..<scanner.fieldCount {
+            let name = scanner.string(at: i) ?? ""
+            columnNames[i] = name
+            if let f = schema.field(forName: name), seen.insert(f).inserted { columns[i] = f }
+        }
+        let missing = schema.required.filter { !seen.contains($0) }
+        if !missing.isEmpty {
+            let wanted = missing.map { "\($0) (one of: \(schema.aliases(of: $0).joined(separator: ", ")))" }
+            throw FatalInputError(line: scanner.recordLine, code: .missingColumn,
+                                  message: "required column missing from the header: \(wanted.joined(separator: "; "))")
+        }
+        let mapped = columns.enumerated().compactMap { i, f in f.map { (i, $0) } }
+
+        var record = RawRecord()
+        while try scanner.next() {
+            record.reset(line: scanner.recordLine)
+            let count = scanner.fieldCount
+            if count != columns.count {
+                record.warnings.append(RowIssue(.raggedRow, count > columns.count
+                    ? "\(count) fields where the header has \(columns.count); the extra fields are ignored"
+                    : "\(count) fields where the header has \(columns.count); the missing fields are empty"))
+            }
+            if let problem = scanner.problem { record.rejection = RowIssue(.malformedRow, problem) }
+            for (i, field) in mapped where i < count {
+                if scanner.containsNUL(at: i) {
+                    record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
+                    continue
+                }
+                guard let value = scanner.string(at: i) else {
+                    record.rejection = record.rejection ?? RowIssue(.invalidUTF8, "invalid UTF-8 in column '\(columnNames[i])'")
+                    continue
+                }
+                record[field] = value
+            }
+            try emit(record)
+        }
+    }
+}
+
+/// The byte-level scanner behind `CSVRecordReader`: one record at a time, fields as byte ranges
+/// into a buffer that grows only to hold the longest record.
+final class CSVScanner {
+    private struct FieldRange {
+        var start: Int
+        var end: Int
+        /// The field was quoted and holds doubled quotes to collapse.
+        var hasEscapes: Bool
+    }
+
+    private enum Outcome { case complete, needMore }
+
+    private let source: any ByteSource
+    private let delimiter: UInt8
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    private var atFileStart = true
+    private var fields: [FieldRange] = []
+    private var scratch: [UInt8] = []
+    /// The line the next record starts on (1-based).
+    private var line = 1
+    private var consumedLines = 0
+    private var recordEnd = 0
+    private var unterminatedLine = 0
+
+    private(set) var recordLine = 0
+    /// Why the current record is malformed (text after a closing quote), if it is.
+    private(set) var problem: String?
+    var fieldCount: Int { fields.count }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let lf = UInt8(ascii: "\n")
+    private static let cr = UInt8(ascii: "\r")
+    /// A record may not exceed this (a 10 MB field is fine; a runaway file is not read into memory).
+    static let maxRecordBytes = 256 << 20
+
+    init(source: any ByteSource, delimiter: UInt8, initialCapacity: Int = 1 << 20) {
+        self.source = source
+        self.delimiter = delimiter
+        buffer = .allocate(byteCount: initialCapacity, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Advances to the next non-blank record; false at the end of the input.
+    func next() throws -> Bool {
+        while true {
+            if start >= end {
+                if eof { return false }
+                try refill()
+                continue
+            }
+            switch try parseRecord() {
+            case .needMore:
+                if eof {
+                    throw FatalInputError(line: unterminatedLine, code: .unterminatedQuote,
+                                          message: "a quoted field opened on line \(unterminatedLine) is never closed; the rest of the file cannot be read")
+                }
+                try refill()
+            case .complete:
+                recordLine = line
+                line += consumedLines
+                start = recordEnd
+                if fields.count == 1, fields[0].start == fields[0].end, !fields[0].hasEscapes, problem == nil,
+                   !isQuotedEmpty {
+                    continue  // a blank line is no record
+                }
+                return true
+            }
+        }
+    }
+
+    private var isQuotedEmpty = false
+
+    /// Parses one record from `start`. On `.needMore` nothing is consumed.
+    private func parseRecord() throws -> Outcome {
+        fields.removeAll(keepingCapacity: true)
+        problem = nil
+        isQuotedEmpty = false
+        var lines = 0
+        let b = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let end = self.end
+        let delim = delimiter
+        var pos = start
+        while true {
+            if pos < end, b[pos] == CSVScanner.quote {
+                // Quoted field.
+                unterminatedLine = line + lines
+                pos += 1
+                let fieldStart = pos
+                var hasEscapes = false
+                while true {
+                    guard pos < end else { return .needMore }
+                    let c = b[pos]
+                    if c == CSVScanner.quote {
+                        if pos + 1 < end {
+                            if b[pos + 1] == CSVScanner.quote { hasEscapes = true; pos += 2; continue }
+                            break
+                        }
+                        if !eof { return .needMore }
+                        break
+                    }
+                    if c == CSVScanner.lf || (c == CSVScanner.cr && (pos + 1 >= end || b[pos + 1] != CSVScanner.lf)) {
+                        lines += 1
+                    }
+                    pos += 1
+                }
+                fields.append(FieldRange(start: fieldStart, end: pos, hasEscapes: hasEscapes))
+                if pos == fieldStart { isQuotedEmpty = true }
+                pos += 1  // closing quote
+                if pos < end, b[pos] != delim, b[pos] != CSVScanner.lf, b[pos] != CSVScanner.cr {
+                    // Text after the closing quote: keep reading to the end of the field, reject the row.
+                    problem = problem ?? "text after the closing quote of field \(fields.count)"
+                    while pos < end, b[pos] != delim, b[pos] != CSVScanner.lf, b[pos] != CSVScanner.cr { pos += 1 }
+                    if pos >= end, !eof { return .needMore }
+                }
+            } else {
+                let fieldStart = pos
+                while pos < end {
+                    let c = b[pos]
+                    if c == delim || c == CSVScanner.lf || c == CSVScanner.cr { break }
+                    pos += 1
+                }
+                if pos >= end, !eof { return .needMore }
+                fields.append(FieldRange(start: fieldStart, end: pos, hasEscapes: false))
+            }
+            // Terminator.
+            if pos >= end {  // end of file ends the record
+                recordEnd = pos
+                consumedLines = lines + 1
+                return .complete
+            }
+            let c = b[pos]
+            if c == delim { pos += 1; continue }
+            if c == CSVScanner.cr {
+                if pos + 1 >= end, !eof { return .needMore }
+                pos += (pos + 1 < end && b[pos + 1] == CSVScanner.lf) ? 2 : 1
+            } else {
+                pos += 1
+            }
+            recordEnd = pos
+            consumedLines = lines + 1
+            return .complete
+        }
+    }
+
+    /// Moves the unread tail to the front, grows the buffer if a record fills it, reads more.
+    private func refill() throws {
+        if start > 0 {
+            let tail = end - start
+            if tail > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: tail) }
+            end = tail
+            start = 0
+        }
+        if end == buffer.count {
+            guard buffer.count < CSVScanner.maxRecordBytes else {
+                throw FatalInputError(line: line, code: .malformedDocument,
+                                      message: "a record starting on line \(line) is longer than \(CSVScanner.maxRecordBytes >> 20) MiB")
+            }
+            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+            bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
+            buffer.deallocate()
+            buffer = bigger
+        }
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        if n == 0 { eof = true; return }
+        if atFileStart {
+            atFileStart = false
+            // Skip a UTF-8 BOM (only ever at the very start; wait for 3 bytes).
+            var have = end + n
+            while have < 3 {
+                let m = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[have...]))
+                if m == 0 { eof = true; break }
+                have += m
+            }
+            end = have
+            if end >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { start = 3 }
+            return
+        }
+        end += n
+    }
+
+    private func bytes(at i: Int) -> UnsafeRawBufferPointer {
+        let f = fields[i]
+        return UnsafeRawBufferPointer(start: buffer.baseAddress! + f.start, count: f.end - f.start)
+    }
+
+    /// The field's text with doubled quotes collapsed, or `nil` if it is not valid UTF-8.
+    func string(at i: Int) -> String? {
+        let raw = bytes(at: i)
+        if !fields[i].hasEscapes { return String(validating: raw, as: UTF8.self) }
+        scratch.removeAll(keepingCapacity: true)
+        var skip = false
+        for c in raw {
+            if skip { skip = false; continue }
+            scratch.append(c)
+            if c == CSVScanner.quote { skip = true }
+        }
+        return String(validating: scratch, as: UTF8.self)
+    }
+
+    func containsNUL(at i: Int) -> Bool {
+        let raw = bytes(at: i)
+        guard let base = raw.baseAddress, raw.count > 0 else { return false }
+        return memchr(base, 0, raw.count) != nil
+    }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import MCAAudit
+import MCAModel
+import MCAReport
+
+@main
+struct MCAAuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mca-audit",
+        abstract: "Audit Microsoft Cloud Agreement acceptance confirmations of CSP customers.",
+        version: toolVersion,
+        subcommands: [Audit.self],
+        defaultSubcommand: nil
+    )
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate every customer as of a date and write the reports.",
+        discussion: "Exit codes: 0 ok, 1 a --fail-on condition holds, 64 usage, 65 input unusable, 66 input missing, 70 internal error, 73 report not written, 75 output folder locked.")
+
+    @Option(name: .customLong("customers"), help: ArgumentHelp("Customers export (CSV, XML, JSON); repeatable.", valueName: "file"))
+    var customers: [String] = []
+    @Option(name: .customLong("agreements"), help: ArgumentHelp("Agreements (confirmation records) export; repeatable.", valueName: "file"))
+    var agreements: [String] = []
+    @Option(name: .customLong("orders"), help: ArgumentHelp("Orders export (one row per line item); repeatable.", valueName: "file"))
+    var orders: [String] = []
+    @Option(name: .customLong("format-of"), help: ArgumentHelp("Format of a file whose extension does not say it.", valueName: "file=csv|xml|json"))
+    var formatOf: [String] = []
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Evaluate as of this date (default: the run date).", valueName: "yyyy-mm-dd"))
+    var asOf: String?
+    @Option(name: .customLong("run-date"), help: ArgumentHelp("Pin today's date (reproducible runs; FUTURE_DATE is judged against it).", valueName: "yyyy-mm-dd"))
+    var runDate: String?
+    @Option(name: .customLong("time-zone"), help: ArgumentHelp("Audit time zone for date-times and today (default UTC).", valueName: "tz"))
+    var timeZone: String = "UTC"
+    @Option(name: .customLong("policy"), help: ArgumentHelp("Policy file (JSON, version 1) overriding the built-in rules.", valueName: "file"))
+    var policy: String?
+    @Option(name: .customLong("out"), help: ArgumentHelp("Report folder.", valueName: "dir"))
+    var out: String = "Reports"
+    @Option(name: .customLong("report"), help: ArgumentHelp("Report formats: json,html,md,csv (default: all).", valueName: "list"))
+    var report: String?
+    @Option(name: .customLong("date-format"), help: ArgumentHelp("One more date layout, e.g. \"M/d/yyyy h:mm:ss a\".", valueName: "pattern"))
+    var dateFormat: String?
+    @Option(name: .customLong("delimiter"), help: ArgumentHelp("CSV delimiter: one character, or 'tab'.", valueName: "c"))
+    var delimiter: String = ","
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any holds: violations,blocked,at-risk,invalid,rejected.", valueName: "list"))
+    var failOn: String?
+    @Flag(name: .customLong("strict"), help: "Any rejected row fails the run (exit 65, no report).")
+    var strict = false
+    @Flag(name: .customLong("redact"), help: "Mask contact e-mails and phone numbers in every report.")
+    var redact = false
+    @Flag(name: .customLong("quiet"), help: "Only errors that stop the run.")
+    var quiet = false
+    @Flag(name: .customLong("verbose"), help: "Every finding on stderr, not only the first 20.")
+    var verbose = false
+
+    func validate() throws {
+        if customers.isEmpty { throw ValidationError("--customers is required") }
+        if orders.isEmpty { throw ValidationError("--orders is required") }
+        if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
+    }
+
+    func run() throws {
+        let configuration = try makeConfiguration()
+        let runner = AuditRunner(
+            configuration: configuration,
+            diagnostics: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+            output: { line in print(line) })
+        let status = runner.run()
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+
+    private func makeConfiguration() throws -> AuditConfiguration {
+        var overrides: [String: InputFormat] = [:]
+        for item in formatOf {
+            guard let eq = item.lastIndex(of: "="),
+                  let f = InputFormat(rawValue: item[item.index(after: eq)...].lowercased()) else {
+                throw ValidationError("--format-of \(item): expected FILE=csv|xml|json")
+            }
+            overrides[String(item[..<eq])] = f
+        }
+        guard let tz = TimeZone(identifier: timeZone) else {
+            throw ValidationError("--time-zone \(timeZone): unknown time zone (use an IANA name such as Europe/Paris)")
+        }
+        let asOfDate = try asOf.map { try date($0, "--as-of") }
+        let runDateValue = try runDate.map { try date($0, "--run-date") }
+        var policyValue = Policy.default
+        if let policy {
+            guard let data = FileManager.default.contents(atPath: policy) else {
+                throw failure(.noInput, "\(policy): policy file not found or unreadable")
+            }
+            do { policyValue = try Policy.load(json: data) } catch {
+                throw ValidationError("--policy \(policy): \(error)")
+            }
+        }
+        var formats = Set(ReportFormat.allCases)
+        if let report {
+            formats = []
+            for name in report.split(separator: ",") {
+                guard let f = ReportFormat(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    throw ValidationError("--report: unknown format '\(name)' (json, html, md, csv)")
+                }
+                formats.insert(f)
+            }
+        }
+        var conditions: Set<FailCondition> = []
+        if let failOn {
+            for name in failOn.split(separator: ",") {
+                guard let c = FailCondition(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    throw ValidationError("--fail-on: unknown condition '\(name)' (violations, blocked, at-risk, invalid, rejected)")
+                }
+                conditions.insert(c)
+            }
+        }
+        let delimiterByte: UInt8
+        switch delimiter {
+        case "tab", "\\t", "\t": delimiterByte = 9
+        case let d where d.utf8.count == 1 && d != "\"" && d != "\n" && d != "\r": delimiterByte = d.utf8.first!
+        default: throw ValidationError("--delimiter: one ASCII character other than a quote or line break, or 'tab'")
+        }
+        var inputs: [InputSpec] = []
+        do {
+            for (kind, paths) in [(InputKind.customers, customers), (.agreements, agreements), (.orders, orders)] {
+                for p in paths { inputs.append(try InputSpec.resolve(kind: kind, path: p, formatOverrides: overrides)) }
+            }
+        } catch let f as AuditFailure {
+            throw failure(f.status, f.message)
+        }
+        return AuditConfiguration(
+            inputs: inputs, asOf: asOfDate, runDate: runDateValue, timeZone: tz, policy: policyValue,
+            outDir: URL(fileURLWithPath: out),
+            report: ReportOptions(formats: formats, redact: redact, toolVersion: toolVersion),
+            dateFormat: dateFormat, delimiter: delimiterByte, failOn: conditions, strict: strict,
+            verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
+            showProgress: isatty(STDERR_FILENO) != 0)
+    }
+
+    private func date(_ text: String, _ option: String) throws -> DayDate {
+        guard let d = DayDate(iso: text) else { throw ValidationError("\(option) \(text): expected a date YYYY-MM-DD") }
+        return d
+    }
+
+    private func failure(_ status: ExitStatus, _ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("mca-audit: \(message)\n".utf8))
+        return ExitCode(status.rawValue)
+    }
+}

@@ -1,0 +1,222 @@
+import MCAEvaluate
+import MCAModel
+import Testing
+
+private func d(_ s: String) -> DayDate { DayDate(iso: s)! }
+
+private func record(_ date: String?, first: String? = "Jane", last: String? = "Doe", email: String? = "jane@contoso.com",
+                    phone: String? = nil, role: String? = nil, template: String? = nil, type: String? = nil,
+                    rawDate: String? = nil) -> ConfirmationRecord {
+    let field: DateField = rawDate.map { .invalid($0) } ?? date.map { .date(d($0)) } ?? .missing
+    return ConfirmationRecord(firstName: first, lastName: last, email: email, phoneNumber: phone, dateAgreed: field,
+                              agreementType: type, templateId: template, recordedByRole: role)
+}
+
+/// Evaluates one customer with the given records and lines.
+private func evaluate(asOf: String = "2018-11-20", runDate: String = "2018-11-21", policy: Policy = .default,
+                      cloud: Cloud = .public, embedded: ConfirmationRecord? = nil, records: [ConfirmationRecord] = [],
+                      lines: [OrderLine] = []) -> (CustomerOutcome, [Violation], Summary) {
+    let e = Evaluator(policy: policy, asOf: d(asOf), runDate: d(runDate))
+    #expect(e.add(CustomerRow(customerId: "C-1", companyName: "Contoso", cloud: cloud, embedded: embedded)) == nil)
+    for r in records { #expect(e.add(AgreementRow(customerId: "c-1", record: r)) == nil) }
+    for l in lines { #expect(e.add(l) == nil) }
+    let (customers, violations, summary) = e.finish()
+    return (customers[0], violations, summary)
+}
+
+private func line(_ date: String, order: String = "o1", item: Int = 0, sub: String? = "sub-1", qty: Int = 5,
+                  billing: BillingType = .license, tx: TransactionType = .new, status: OrderStatus = .completed) -> OrderLine {
+    OrderLine(orderId: order, customerId: "C-1", creationDate: d(date), status: status, lineItemNumber: item,
+              offerId: "OFFER", subscriptionId: sub, quantity: qty, billingType: billing, transactionType: tx)
+}
+
+@Suite struct EvaluatorStatusTests {
+    @Test func confirmedTakesTheNewestValidDateOnOrBeforeAsOf() {
+        let (o, _, _) = evaluate(records: [record("2018-09-01"), record("2018-10-15"), record("2018-11-25")])
+        #expect(o.status == .confirmed)
+        #expect(o.reasons.isEmpty)
+        #expect(o.confirmedOn == d("2018-10-15"))
+        #expect(o.newOrders == .allowed)
+    }
+
+    @Test func validOnlyAfterAsOfIsUnconfirmed() {
+        let (o, _, _) = evaluate(asOf: "2018-11-10", records: [record("2018-11-15")])
+        #expect(o.status == .unconfirmed)
+        #expect(o.reasons == ["ACCEPTED_AFTER_AS_OF"])
+    }
+
+    @Test func noRecordIsUnconfirmed() {
+        let (o, _, _) = evaluate()
+        #expect(o.status == .unconfirmed)
+        #expect(o.reasons == ["NO_CONFIRMATION"])
+        #expect(o.newOrders == .blocked)
+        #expect(o.seatChanges == .none)
+    }
+
+    @Test(arguments: [
+        (record("2018-09-01", first: nil), ["MISSING_FIRST_NAME"]),
+        (record("2018-09-01", last: nil), ["MISSING_LAST_NAME"]),
+        (record("2018-09-01", email: nil), ["MISSING_EMAIL"]),
+        (record("2018-09-01", email: "jane.contoso.com"), ["INVALID_EMAIL"]),
+        (record("2018-09-01", email: "jane@contoso"), ["INVALID_EMAIL"]),
+        (record("2018-09-01", email: "@contoso.com"), ["INVALID_EMAIL"]),
+        (record("2018-09-01", email: "ja ne@contoso.com"), ["INVALID_EMAIL"]),
+        (record("2018-09-01", email: "a@b@contoso.com"), ["INVALID_EMAIL"]),
+        (record("2018-09-01", email: String(repeating: "a", count: 250) + "@x.com"), ["INVALID_EMAIL"]),
+        (record("2018-09-01", phone: "12345"), ["INVALID_PHONE"]),
+        (record("2018-09-01", phone: "+33 (1) 23-45.67.89 0"), []),
+        (record("2018-09-01", phone: "555-CALL-NOW"), ["INVALID_PHONE"]),
+        (record("2018-09-01", phone: "1+23456789"), ["INVALID_PHONE"]),
+        (record(nil), ["MISSING_DATE"]),
+        (record(nil, rawDate: "8/7/2018"), ["INVALID_DATE"]),
+        (record("2018-11-22"), ["FUTURE_DATE"]),
+        (record("2018-09-01", role: "HelpdeskAgent"), ["UNAUTHORIZED_ROLE"]),
+        (record("2018-09-01", role: "admin agent"), []),
+        (record(nil, first: nil, last: nil, email: "x"), ["MISSING_FIRST_NAME", "MISSING_LAST_NAME", "INVALID_EMAIL", "MISSING_DATE"]),
+    ] as [(ConfirmationRecord, [String])])
+    func eachDefect(r: ConfirmationRecord, defects: [String]) {
+        let (o, _, _) = evaluate(records: [r])
+        if defects.isEmpty {
+            #expect(o.status == .confirmed)
+        } else {
+            #expect(o.status == .invalid)
+            #expect(o.reasons == defects)
+        }
+    }
+
+    @Test func templateAndStaleComeFromThePolicy() {
+        var p = Policy.default
+        p.acceptedTemplateIds = ["117A488C-2A5E-4D8E-8E7D-5D5B1B0D5D3E"]
+        p.acceptedOnOrAfter = d("2018-10-01")
+        let (a, _, _) = evaluate(policy: p, records: [record("2018-10-02", template: "117a488c-2a5e-4d8e-8e7d-5d5b1b0d5d3e")])
+        #expect(a.status == .confirmed)
+        let (b, _, _) = evaluate(policy: p, records: [record("2018-10-02", template: "other")])
+        #expect(b.reasons == ["TEMPLATE_NOT_ACCEPTED"])
+        let (c, _, _) = evaluate(policy: p, records: [record("2018-09-30", template: "117A488C-2A5E-4D8E-8E7D-5D5B1B0D5D3E")])
+        #expect(c.reasons == ["STALE"])
+        let (e, _, _) = evaluate(policy: p, records: [record("2018-10-02")])
+        #expect(e.reasons == ["TEMPLATE_NOT_ACCEPTED"])
+    }
+
+    @Test func invalidReportsTheNewestRecordsDefectsTiesLastWins() {
+        // Newest by date: the 10-20 record (missing last name) although an older one has other defects.
+        let (o, _, _) = evaluate(records: [record("2018-10-20", last: nil), record("2018-09-01", email: nil)])
+        #expect(o.reasons == ["MISSING_LAST_NAME"])
+        // Same date: the later record wins.
+        let (t, _, _) = evaluate(embedded: record("2018-10-20", first: nil), records: [record("2018-10-20", email: "bad")])
+        #expect(t.reasons == ["INVALID_EMAIL"])
+        #expect(t.newestRecord?.email == "bad")
+        // Undated records count as oldest.
+        let (u, _, _) = evaluate(records: [record("2018-10-01", first: nil), record(nil)])
+        #expect(u.reasons == ["MISSING_FIRST_NAME"])
+    }
+
+    @Test func otherAgreementTypesAreIgnoredAndCounted() {
+        let (o, _, s) = evaluate(records: [record("2018-09-01", type: "MicrosoftCustomerAgreement"),
+                                           record("2018-09-02", type: "Microsoft Cloud Agreement")])
+        #expect(o.status == .confirmed)
+        #expect(o.confirmedOn == d("2018-09-02"))
+        #expect(s.otherAgreementTypes == 1)
+        let (mca, _, _) = evaluate(policy: { var p = Policy.default; p.agreementType = "MicrosoftCustomerAgreement"; return p }(),
+                                   records: [record("2018-09-01")])
+        #expect(mca.status == .confirmed)  // empty type = the policy's type
+    }
+
+    @Test(arguments: [Cloud.germany, .china, .usgovernment])
+    func nationalCloudsAreOutOfScope(cloud: Cloud) {
+        let (o, v, _) = evaluate(cloud: cloud, lines: [line("2018-11-10")])
+        #expect(o.status == .outOfScope)
+        #expect(o.reasons == ["CLOUD_NOT_SUPPORTED"])
+        #expect(o.newOrders == .allowed)
+        #expect(o.seatChanges == .allowed)
+        #expect(o.subscriptions.map(\.seats) == [5])
+        #expect(v.isEmpty)
+    }
+}
+
+@Suite struct EvaluatorPhaseTests {
+    @Test(arguments: [
+        ("2018-08-06", Phase.preRollout, Impact.blockedAtCutover, 93 as Int?),
+        ("2018-08-07", .optional, .blockedAtCutover, 92),
+        ("2018-11-06", .optional, .blockedAtCutover, 1),
+        ("2018-11-07", .mandatory, .blocked, nil),
+        ("2019-06-01", .mandatory, .blocked, nil),
+    ])
+    func phaseBoundaries(asOf: String, phase: Phase, impact: Impact, days: Int?) {
+        let e = Evaluator(policy: .default, asOf: d(asOf), runDate: d("2019-06-01"))
+        #expect(e.phase == phase)
+        let (o, _, _) = evaluate(asOf: asOf, runDate: "2019-06-01", lines: [line("2018-08-01")])
+        #expect(o.newOrders == impact)
+        #expect(o.seatChanges == impact)
+        #expect(o.daysToCutover == days)
+    }
+}
+
+@Suite struct EvaluatorSeatTests {
+    @Test func latestKeptLineGivesTheSeats() {
+        let (o, _, s) = evaluate(lines: [
+            line("2018-09-01", order: "a", qty: 10),
+            line("2018-10-01", order: "b", qty: 12, tx: .addQuantity),
+            line("2018-10-05", order: "c", qty: 99, status: .cancelled),  // cancelled order: not kept
+            line("2018-10-06", order: "d", qty: 77, status: .failed),
+            line("2018-11-30", order: "e", qty: 50),  // after as-of
+            line("2018-09-15", order: "f", sub: "SUB-2", qty: 3, tx: .renew),
+            line("2018-09-15", order: "g", sub: "sub-3", qty: 8, billing: .usage),
+            line("2018-09-20", order: "h", sub: nil, qty: 4),
+            line("2018-09-21", order: "i", sub: nil, qty: 6),
+        ])
+        #expect(o.subscriptions.map(\.subscriptionId) == ["sub-1", "SUB-2", nil, nil])
+        #expect(o.subscriptions.map(\.seats) == [12, 3, 4, 6])
+        #expect(o.seatChanges == .blocked)
+        #expect(s.blockedSeatChanges == 1)
+        #expect(s.seatsAffected == 25)
+    }
+
+    @Test func cancelSetsSeatsToZeroAndZeroIsNotListed() {
+        let (o, _, s) = evaluate(lines: [line("2018-09-01", order: "a", qty: 10), line("2018-10-01", order: "b", qty: 10, tx: .cancel)])
+        #expect(o.subscriptions.isEmpty)
+        #expect(o.seatChanges == .none)
+        #expect(s.blockedSeatChanges == 0)
+    }
+
+    @Test func tiesByOrderIdThenLineItemNumber() {
+        let (o, _, _) = evaluate(lines: [line("2018-10-01", order: "b", item: 0, qty: 2),
+                                         line("2018-10-01", order: "b", item: 1, qty: 3),
+                                         line("2018-10-01", order: "a", item: 5, qty: 9)])
+        #expect(o.subscriptions.map(\.seats) == [3])
+    }
+}
+
+@Suite struct EvaluatorViolationTests {
+    @Test func ordersAfterTheCutoverWithoutAPriorValidRecord() {
+        let (_, v, s) = evaluate(records: [record("2018-11-12")], lines: [
+            line("2018-11-06", order: "before-cutover"),
+            line("2018-11-07", order: "at-cutover"),
+            line("2018-11-10", order: "add", tx: .addQuantity),
+            line("2018-11-10", order: "renewal", tx: .renew),
+            line("2018-11-10", order: "cancel", tx: .cancel),
+            line("2018-11-10", order: "cancelled", status: .cancelled),
+            line("2018-11-11", order: "remove", tx: .removeQuantity, status: .pending),
+            line("2018-11-12", order: "same-day-as-record"),
+            line("2018-11-21", order: "after-as-of"),
+        ])
+        #expect(v.map(\.orderId) == ["at-cutover", "add", "remove"])
+        #expect(s.violations == 3)
+        #expect(v.first?.creationDate == d("2018-11-07"))
+    }
+
+    @Test func anInvalidRecordDoesNotCover() {
+        let (_, v, _) = evaluate(records: [record("2018-09-01", email: nil)], lines: [line("2018-11-10")])
+        #expect(v.count == 1)
+    }
+
+    @Test func unknownCustomerAndDuplicateAreRejected() {
+        let e = Evaluator(policy: .default, asOf: d("2018-11-20"), runDate: d("2018-11-20"))
+        #expect(e.add(CustomerRow(customerId: "A", companyName: "First")) == nil)
+        #expect(e.add(CustomerRow(customerId: "a", companyName: "Second"))?.code == .duplicateCustomer)
+        #expect(e.add(AgreementRow(customerId: "zzz", record: nil))?.code == .unknownCustomer)
+        #expect(e.add(OrderLine(orderId: "o", customerId: "zzz", creationDate: d("2018-11-01")))?.code == .unknownCustomer)
+        let (c, _, _) = e.finish()
+        #expect(c.map(\.companyName) == ["First"])
+    }
+}

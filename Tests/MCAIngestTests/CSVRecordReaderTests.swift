@@ -1,0 +1,114 @@
+import MCAIngest
+import MCAModel
+import Testing
+
+/// Reads `text` as a CSV export of `kind`, with small chunks so records straddle chunk boundaries.
+func readCSV(_ text: String, kind: InputKind = .customers, chunkSize: Int = 3,
+             delimiter: Character = ",") throws -> [RawRecord] {
+    var out: [RawRecord] = []
+    try CSVRecordReader(delimiter: delimiter.asciiValue!)
+        .read(MemoryByteSource(text, chunkSize: chunkSize), schema: .forKind(kind)) { out.append($0) }
+    return out
+}
+
+@Suite struct CSVRecordReaderTests {
+    @Test(arguments: [1, 2, 3, 7, 64, 1 << 20])
+    func quotedFieldsCommasQuotesAndLineBreaks(chunkSize: Int) throws {
+        let text = "\u{FEFF}Customer ID,Company Name,Domain\r\n"
+            + "8F2C1A9E-0001-4B7A-9C2D-AAAAAAAAAAAA,\"Contoso, Ltd.\",contoso.com\r\n"
+            + "\"b-2\",\"Fabrikam \"\"Fab\"\" GmbH\",fab.de\r\n"
+            + "c-3,\"Line one\nLine two\",\r\n"
+            + "d-4,Café de l'Ouest,\"\"\n"
+        let rows = try readCSV(text, chunkSize: chunkSize)
+        #expect(rows.map(\.line) == [2, 3, 4, 6])
+        #expect(rows.map { $0[.customerId] } == ["8F2C1A9E-0001-4B7A-9C2D-AAAAAAAAAAAA", "b-2", "c-3", "d-4"])
+        #expect(rows.map { $0[.companyName] } == ["Contoso, Ltd.", "Fabrikam \"Fab\" GmbH", "Line one\nLine two", "Café de l'Ouest"])
+        #expect(rows[0][.domain] == "contoso.com")
+        #expect(rows[3][.domain] == "")
+        #expect(rows.allSatisfy { $0.rejection == nil && $0.warnings.isEmpty })
+    }
+
+    @Test func headerAliasesAreNormalised() throws {
+        let rows = try readCSV("Microsoft ID,Company name,Primary domain name,Relationship\nabc,Tailspin,tailspin.com,Reseller\n")
+        #expect(rows.count == 1)
+        #expect(rows[0][.customerId] == "abc")
+        #expect(rows[0][.companyName] == "Tailspin")
+        #expect(rows[0][.domain] == "tailspin.com")
+    }
+
+    @Test func raggedRowsKeepTheNamedFieldsAndWarn() throws {
+        let rows = try readCSV("id,name,cloud\na,A,public,extra\nb,B\n")
+        #expect(rows[0][.cloud] == "public")
+        #expect(rows[0].warnings.map(\.code) == [.raggedRow])
+        #expect(rows[1][.companyName] == "B")
+        #expect(rows[1][.cloud] == nil)
+        #expect(rows[1].warnings.map(\.code) == [.raggedRow])
+    }
+
+    @Test func blankLinesAreSkippedButCountedForLineNumbers() throws {
+        let rows = try readCSV("id,name\n\na,A\r\n\r\nb,B")
+        #expect(rows.map(\.line) == [3, 5])
+        #expect(rows.map { $0[.customerId] } == ["a", "b"])
+    }
+
+    @Test func unterminatedQuoteIsFatalAtTheLineWhereItStarts() throws {
+        let error = #expect(throws: FatalInputError.self) {
+            _ = try readCSV("id,name\na,A\nb,\"Open\nstill open\nand more\n")
+        }
+        #expect(error?.code == .unterminatedQuote)
+        #expect(error?.line == 3)
+    }
+
+    @Test func missingRequiredColumnIsFatal() throws {
+        let error = #expect(throws: FatalInputError.self) { _ = try readCSV("name,domain\nA,a.com\n") }
+        #expect(error?.code == .missingColumn)
+        #expect(error?.message.contains("customerid") == true)
+    }
+
+    @Test func invalidUTF8RejectsTheRowNotTheFile() throws {
+        var bytes = Array("id,name\na,".utf8) + [0xC3, 0x28] + Array("\nb,Bob\n".utf8)
+        var rows: [RawRecord] = []
+        try CSVRecordReader().read(MemoryByteSource(bytes, chunkSize: 4), schema: .customers) { rows.append($0) }
+        #expect(rows.count == 2)
+        #expect(rows[0].rejection?.code == .invalidUTF8)
+        #expect(rows[1].rejection == nil)
+        #expect(rows[1][.companyName] == "Bob")
+        bytes = Array("id,name\na,A\u{0}B\n".utf8)
+        rows = []
+        try CSVRecordReader().read(MemoryByteSource(bytes), schema: .customers) { rows.append($0) }
+        #expect(rows[0].rejection?.code == .malformedRow)
+    }
+
+    @Test func textAfterAClosingQuoteRejectsTheRow() throws {
+        let rows = try readCSV("id,name\na,\"A\"x\nb,B\n")
+        #expect(rows[0].rejection?.code == .malformedRow)
+        #expect(rows[1].rejection == nil)
+    }
+
+    @Test func semicolonAndTabDelimiters() throws {
+        #expect(try readCSV("id;name\na;\"A; B\"\n", delimiter: ";")[0][.companyName] == "A; B")
+        #expect(try readCSV("id\tname\na\tA,B\n", delimiter: "\t")[0][.companyName] == "A,B")
+    }
+
+    @Test func emptyFileAndHeaderOnlyHaveNoRows() throws {
+        #expect(try readCSV("").isEmpty)
+        #expect(try readCSV("id,name\r\n").isEmpty)
+    }
+
+    @Test func aLongFieldGrowsTheBuffer() throws {
+        let long = String(repeating: "x", count: 3 << 20)
+        let rows = try readCSV("id,name\na,\"\(long)\"\nb,B\n", chunkSize: 1 << 16)
+        #expect(rows[0][.companyName]?.utf8.count == 3 << 20)
+        #expect(rows[1].line == 3)
+    }
+
+    @Test func ordersHeaderFromAPartnerExport() throws {
+        let rows = try readCSV("Order ID,Reference Customer ID,Creation Date,Status,Line Item Number,Offer ID,Subscription ID,Quantity,Billing Type,Transaction Type\n"
+            + "o1,c1,2018-11-09T10:00:00Z,completed,0,OFFER-1,sub-1,5,license,new\n", kind: .orders)
+        #expect(rows[0][.orderId] == "o1")
+        #expect(rows[0][.customerId] == "c1")
+        #expect(rows[0][.creationDate] == "2018-11-09T10:00:00Z")
+        #expect(rows[0][.quantity] == "5")
+        #expect(rows[0][.transactionType] == "new")
+    }
+}

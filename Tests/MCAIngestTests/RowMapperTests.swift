@@ -1,0 +1,96 @@
+import MCAIngest
+import MCAModel
+import Testing
+
+@Suite struct RowMapperTests {
+    let mapper = RowMapper(dates: try! DateParser())
+
+    private func raw(_ values: [Field: String], line: Int = 2) -> RawRecord {
+        var r = RawRecord(line: line)
+        for (f, v) in values { r[f] = v }
+        return r
+    }
+
+    @Test func customerWithEmbeddedAcceptanceAndTrimming() throws {
+        let m = try mapper.customer(raw([.customerId: " 3F2504E0-4F89-11D3-9A0C-0305E82C3301 ", .companyName: " O'Brien & Fils ",
+                                         .cloud: "Global", .firstName: "Zoë", .lastName: "O'Brien", .email: "zoe@obrien.ie",
+                                         .dateAgreed: "2018-09-01"])).get()
+        #expect(m.row.customerId == "3F2504E0-4F89-11D3-9A0C-0305E82C3301")
+        #expect(m.row.companyName == "O'Brien & Fils")
+        #expect(m.row.cloud == .public)
+        #expect(m.row.embedded?.dateAgreed == .date(DayDate(iso: "2018-09-01")!))
+        #expect(m.warnings.isEmpty)
+    }
+
+    @Test func customerWithoutAcceptanceFieldsHasNoRecord() throws {
+        let m = try mapper.customer(raw([.customerId: "a", .companyName: "A", .firstName: "  ", .dateAgreed: ""])).get()
+        #expect(m.row.embedded == nil)
+    }
+
+    @Test(arguments: [("GCC High", Cloud.usgovernment), ("21Vianet", .china), ("AzureGermanCloud", .germany),
+                      ("", .public), ("Commercial", .public), ("usGov", .usgovernment)])
+    func clouds(value: String, cloud: Cloud) throws {
+        #expect(try mapper.customer(raw([.customerId: "a", .companyName: "A", .cloud: value])).get().row.cloud == cloud)
+    }
+
+    @Test func unrecognisedCloudIsPublicWithAWarning() throws {
+        let m = try mapper.customer(raw([.customerId: "a", .companyName: "A", .cloud: "Mars"])).get()
+        #expect(m.row.cloud == .public)
+        #expect(m.warnings.map(\.code) == [.unrecognizedCloud])
+    }
+
+    @Test func missingRequiredFields() {
+        #expect(throws: RowIssue(.missingRequiredField, "required field customerId is empty: no customer id")) {
+            try mapper.customer(raw([.companyName: "A"])).get()
+        }
+        #expect(mapper.customer(raw([.customerId: "a"])).failureCode == .missingRequiredField)
+        #expect(mapper.orderLine(raw([.customerId: "a", .creationDate: "2018-01-01"])).failureCode == .missingRequiredField)
+        #expect(mapper.orderLine(raw([.orderId: "o", .customerId: "a"])).failureCode == .missingRequiredField)
+    }
+
+    @Test func agreementRowWithAllContactFieldsEmptyIsNoRecord() throws {
+        let m = try mapper.agreement(raw([.customerId: "a", .agreementType: "MicrosoftCloudAgreement", .firstName: ""])).get()
+        #expect(m.row.record == nil)
+        let d = try mapper.agreement(raw([.customerId: "a", .dateAgreed: "8/7/2018"])).get()
+        #expect(d.row.record?.dateAgreed == .invalid("8/7/2018"))
+    }
+
+    @Test func orderLineValues() throws {
+        let m = try mapper.orderLine(raw([.orderId: "o1", .customerId: "c", .creationDate: "2018-11-09T08:00:00Z",
+                                          .status: "Cancelled", .lineItemNumber: "2", .quantity: "15",
+                                          .billingType: "Seat-Based", .transactionType: "addQuantity"])).get()
+        #expect(m.row.creationDate.iso == "2018-11-09")
+        #expect(m.row.status == .cancelled)
+        #expect(m.row.lineItemNumber == 2)
+        #expect(m.row.quantity == 15)
+        #expect(m.row.billingType == .license)
+        #expect(m.row.transactionType == .addQuantity)
+        let d = try mapper.orderLine(raw([.orderId: "o1", .customerId: "c", .creationDate: "2018-11-09"])).get()
+        #expect(d.row.status == .completed)
+        #expect(d.row.transactionType == .new)
+        #expect(d.row.billingType == .unknown)
+    }
+
+    @Test(arguments: ["-1", "1.5", "+3", "five", "1e3"])
+    func invalidQuantity(q: String) {
+        #expect(mapper.orderLine(raw([.orderId: "o", .customerId: "c", .creationDate: "2018-11-09", .quantity: q])).failureCode
+                == .invalidQuantity)
+    }
+
+    @Test func unreadableCreationDateIsRejected() {
+        #expect(mapper.orderLine(raw([.orderId: "o", .customerId: "c", .creationDate: "13/45/2018"])).failureCode == .invalidDate)
+    }
+
+    @Test func aReaderRejectionWins() {
+        var r = raw([.customerId: "a", .companyName: "A"])
+        r.rejection = RowIssue(.invalidUTF8, "bad")
+        #expect(mapper.customer(r).failureCode == .invalidUTF8)
+    }
+}
+
+extension Result where Failure == RowIssue {
+    var failureCode: FindingCode? {
+        if case .failure(let f) = self { return f.code }
+        return nil
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// The result of running the built `mca-audit` binary.
+public struct BinaryRun: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs the built `mca-audit` binary and the like, as a user would.
+public enum MCAAuditBinary {
+    /// The `mca-audit` executable built beside the test bundle.
+    public static var url: URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            RepoPaths.root.appendingPathComponent(".build/debug"),
+        ]
+        for dir in candidates {
+            let u = dir.appendingPathComponent("mca-audit")
+            if FileManager.default.isExecutableFile(atPath: u.path) { return u }
+        }
+        return RepoPaths.root.appendingPathComponent(".build/debug/mca-audit")
+    }
+
+    /// Runs `mca-audit` with `arguments` in `directory` (default: the repository root) and waits.
+    public static func run(_ arguments: [String], in directory: URL = RepoPaths.root) throws -> BinaryRun {
+        let p = try start(arguments, in: directory)
+        let out = p.stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = p.stderr.fileHandleForReading.readDataToEndOfFile()
+        p.process.waitUntilExit()
+        return BinaryRun(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                         stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Starts `mca-audit` without waiting (for kill tests). Output goes to pipes the caller may read.
+    public static func start(_ arguments: [String], in directory: URL = RepoPaths.root) throws
+        -> (process: Process, stdout: Pipe, stderr: Pipe) {
+        let p = Process()
+        p.executableURL = url
+        p.arguments = arguments
+        p.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return (p, out, err)
+    }
+}
+
+/// A fresh temporary folder, removed by `remove()`.
+public struct TemporaryFolder {
+    public let url: URL
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("mca-audit-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    public func remove() { try? FileManager.default.removeItem(at: url) }
+}
