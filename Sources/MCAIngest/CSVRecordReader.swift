@@ -99,6 +99,8 @@ final class CSVScanner {
     private static let quote = UInt8(ascii: "\"")
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
+    private static let lfMask: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+    private static let crMask: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
     /// A record may not exceed this (a 10 MB field is fine; a runaway file is not read into memory).
     static let maxRecordBytes = 256 << 20
 
@@ -142,6 +144,9 @@ final class CSVScanner {
 
     /// Parses one record from `start`. On `.needMore` nothing is consumed.
     private func parseRecord() throws -> Outcome {
+        var fields = self.fields
+        self.fields = []
+        defer { self.fields = fields }
         fields.removeAll(keepingCapacity: true)
         problem = nil
         isQuotedEmpty = false
@@ -149,6 +154,7 @@ final class CSVScanner {
         let b = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let end = self.end
         let delim = delimiter
+        let delimMask = UInt64(delim) &* 0x0101_0101_0101_0101
         var pos = start
         while true {
             if pos < end, b[pos] == CSVScanner.quote {
@@ -184,6 +190,12 @@ final class CSVScanner {
                 }
             } else {
                 let fieldStart = pos
+                // Skip 8 bytes at a time while none is a delimiter, CR or LF (fields are mostly plain).
+                while pos + 8 <= end {
+                    let w = UnsafeRawPointer(b + pos).loadUnaligned(as: UInt64.self)
+                    if swarHasByte(w, delimMask) | swarHasByte(w, CSVScanner.lfMask) | swarHasByte(w, CSVScanner.crMask) != 0 { break }
+                    pos += 8
+                }
                 while pos < end {
                     let c = b[pos]
                     if c == delim || c == CSVScanner.lf || c == CSVScanner.cr { break }
@@ -256,7 +268,7 @@ final class CSVScanner {
     /// The field's text with doubled quotes collapsed, or `nil` if it is not valid UTF-8.
     func string(at i: Int) -> String? {
         let raw = bytes(at: i)
-        if !fields[i].hasEscapes { return String(validating: raw, as: UTF8.self) }
+        if !fields[i].hasEscapes { return UTF8Text.string(raw) }
         scratch.removeAll(keepingCapacity: true)
         var skip = false
         for c in raw {
@@ -264,7 +276,7 @@ final class CSVScanner {
             scratch.append(c)
             if c == CSVScanner.quote { skip = true }
         }
-        return String(validating: scratch, as: UTF8.self)
+        return scratch.withUnsafeBytes { UTF8Text.string($0) }
     }
 
     func containsNUL(at i: Int) -> Bool {
@@ -272,4 +284,10 @@ final class CSVScanner {
         guard let base = raw.baseAddress, raw.count > 0 else { return false }
         return memchr(base, 0, raw.count) != nil
     }
+}
+
+/// Non-zero when some byte of `word` equals the byte repeated in `mask` (the classic SWAR test).
+@inline(__always) private func swarHasByte(_ word: UInt64, _ mask: UInt64) -> UInt64 {
+    let x = word ^ mask
+    return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
 }

@@ -34,7 +34,10 @@ public struct Schema: Sendable {
     public let nestedContainers: Set<String>
 
     /// The field a header, element, attribute or key names, if any.
-    public func field(forName name: some StringProtocol) -> Field? { aliases[normalizedKey(name)] }
+    public func field(forName name: String) -> Field? { aliases[normalizedKey(name)] }
+
+    /// The field for a name given as UTF-8 bytes (readers that have not made a String yet).
+    public func field(forNameBytes name: UnsafeRawBufferPointer) -> Field? { aliases[normalizedKey(bytes: name)] }
 
     /// The field for an already normalised name.
     public func field(forNormalizedName name: String) -> Field? { aliases[name] }

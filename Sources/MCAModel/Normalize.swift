@@ -2,23 +2,46 @@
 /// values (SPEC 2.1, 2.2): lower-case ASCII letters and digits only, every other character dropped.
 ///
 /// Non-ASCII letters are dropped too: no alias or enumerated value contains one.
-public func normalizedKey(_ text: some StringProtocol) -> String {
-    var out = [UInt8]()
-    out.reserveCapacity(text.utf8.count)
-    for c in text.utf8 {
-        switch c {
-        case 0x30...0x39, 0x61...0x7A: out.append(c)
-        case 0x41...0x5A: out.append(c | 0x20)
-        default: continue
-        }
-    }
-    return String(decoding: out, as: UTF8.self)
+public func normalizedKey(_ text: String) -> String {
+    var text = text
+    return text.withUTF8 { normalizedKey(bytes: UnsafeRawBufferPointer($0)) }
 }
 
-/// Trims ASCII and Unicode white space from both ends.
+/// `normalizedKey` of a substring.
+public func normalizedKey(_ text: Substring) -> String { normalizedKey(String(text)) }
+
+/// `normalizedKey` of UTF-8 bytes.
+public func normalizedKey(bytes: UnsafeRawBufferPointer) -> String {
+    // Most keys are short: normalise on the stack, then make one (usually small, inline) String.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { out in
+        var n = 0
+        for c in bytes {
+            switch c {
+            case 0x30...0x39, 0x61...0x7A: out[n] = c; n += 1
+            case 0x41...0x5A: out[n] = c | 0x20; n += 1
+            default: continue
+            }
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: out[0..<n]), as: UTF8.self)
+    }
+}
+
+/// Trims white space from both ends: ASCII white space and the Unicode spaces exports carry
+/// (no-break space, the U+2000 block, ideographic space, a stray BOM).
 public func trimmed(_ text: String) -> String {
+    let u = text.utf8
+    guard let first = u.first, let last = u.last else { return text }
+    // Fast path: nothing to trim (the common case).
+    if first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return text }
     var s = Substring(text)
-    while let f = s.first, f.isWhitespace { s.removeFirst() }
-    while let l = s.last, l.isWhitespace { s.removeLast() }
-    return s.count == text.count ? text : String(s)
+    while let f = s.unicodeScalars.first, isTrimmable(f) { s.unicodeScalars.removeFirst() }
+    while let l = s.unicodeScalars.last, isTrimmable(l) { s.unicodeScalars.removeLast() }
+    return String(s)
+}
+
+@inline(__always) private func isTrimmable(_ s: Unicode.Scalar) -> Bool {
+    switch s.value {
+    case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: return true
+    default: return false
+    }
 }

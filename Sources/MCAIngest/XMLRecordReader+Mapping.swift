@@ -1,0 +1,236 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CLibXML2
+import MCAModel
+
+/// Where the fields read in an element go.
+enum XMLFieldTarget: Equatable {
+    /// The record being read (a customer, an agreement, a line item).
+    case record
+    /// The enclosing order, whose fields every line item takes.
+    case order
+}
+
+/// What an open element is, for mapping (one per open element, innermost last).
+enum XMLFrame: Equatable {
+    /// Outside any record: only record (and order) elements below matter. Inside an order, an
+    /// element that is no field (`<LineItems>`) is transparent too, so its line items are found.
+    case transparent
+    /// The order element: its attributes and leaf children are order fields.
+    case order
+    /// A record element.
+    case record
+    /// An allowlisted nested element (`<PrimaryContact>`): its attributes and leaf children count.
+    case nested(XMLFieldTarget)
+    /// An element named like a field: its text is the value, unless it turns out to have children.
+    case leaf(Field, XMLFieldTarget)
+    /// Ignored with everything inside it.
+    case skip
+}
+
+extension XMLParseState {
+    mutating func startElement(_ name: UnsafePointer<xmlChar>,
+                               attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, count: Int) {
+        guard failure == nil else { return }
+        sawElement = true
+        // libxml2 2.9's push parser does not apply its own 256-level limit (only its tree builder
+        // and pull parser do), so without this a deep document grows libxml2's name stack at will.
+        guard frames.count < XMLRecordReader.maxDepth else {
+            stopDocument("XML elements are nested deeper than \(XMLRecordReader.maxDepth) levels")
+            return
+        }
+        let info = info(for: name)
+        var parent = frames.last ?? .transparent
+        if case .leaf = parent { parent = demoteLeaf() }
+
+        let frame: XMLFrame
+        switch parent {
+        case .skip, .leaf:
+            frame = .skip
+        case .transparent:
+            if info.isRecord {
+                frame = beginRecord(attributes, count)
+            } else if info.isContainer && !orderOpen {
+                order.reset(line: startTagLine())
+                orderFields.removeAll(keepingCapacity: true)
+                orderOpen = true
+                readAttributes(attributes, count, into: .order)
+                frame = .order
+            } else {
+                frame = .transparent
+            }
+        case .order:
+            if info.isRecord {
+                frame = beginRecord(attributes, count)
+            } else {
+                frame = child(info, attributes, count, target: .order) ?? .transparent
+            }
+        case .record:
+            frame = child(info, attributes, count, target: .record) ?? .skip
+        case .nested(let target):
+            frame = child(info, attributes, count, target: target) ?? .skip
+        }
+        frames.append(frame)
+        openElements.append((name, Int32(truncatingIfNeeded: currentLine)))
+    }
+
+    mutating func endElement() {
+        guard failure == nil, let frame = frames.popLast() else { return }
+        openElements.removeLast()
+        switch frame {
+        case .leaf(let field, let target):
+            if textOverflow {
+                reject(target, "the value of \(field) is longer than \(maxFieldBytes) bytes")
+            } else {
+                set(field, String(decoding: text, as: UTF8.self), target)
+            }
+        case .record:
+            if orderOpen {
+                // The held line items are reused from order to order: swapping moves the record
+                // in without copying it and leaves an old one in `record` to be reset.
+                if orderItemCount < orderItems.count {
+                    swap(&orderItems[orderItemCount], &record)
+                } else {
+                    orderItems.append(record)
+                }
+                orderItemCount += 1
+            } else {
+                deliver(record)
+            }
+        case .order:
+            finishOrder()
+        case .transparent, .nested, .skip:
+            break
+        }
+    }
+
+    mutating func characters(_ bytes: UnsafePointer<xmlChar>, _ count: Int) {
+        guard case .leaf? = frames.last, !textOverflow else { return }
+        if text.count + count > maxFieldBytes {
+            textOverflow = true
+            text.removeAll()
+            return
+        }
+        text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+    }
+
+    private mutating func beginRecord(_ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+                                      _ count: Int) -> XMLFrame {
+        record.reset(line: startTagLine())
+        readAttributes(attributes, count, into: .record)
+        return .record
+    }
+
+    /// The frame of an element inside a record, a nested element or an order; nil for a name
+    /// that is neither a nested container nor a field.
+    private mutating func child(_ info: XMLNameInfo, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+                                _ count: Int, target: XMLFieldTarget) -> XMLFrame? {
+        if info.isNested {
+            readAttributes(attributes, count, into: target)
+            return .nested(target)
+        }
+        guard let field = info.field else { return nil }
+        text.removeAll(keepingCapacity: true)
+        textOverflow = false
+        return .leaf(field, target)
+    }
+
+    /// A field-named element got a child element, so it is no leaf: under an order it may still
+    /// wrap line items; anywhere else it is skipped with everything inside it.
+    private mutating func demoteLeaf() -> XMLFrame {
+        let below = frames.count >= 2 ? frames[frames.count - 2] : .transparent
+        let frame: XMLFrame = below == .order ? .transparent : .skip
+        frames[frames.count - 1] = frame
+        return frame
+    }
+
+    private mutating func readAttributes(_ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ count: Int,
+                                         into target: XMLFieldTarget) {
+        guard let attributes else { return }
+        // SAX2 passes five pointers per attribute: localname, prefix, URI, value start, value end.
+        for i in 0..<count {
+            let a = attributes + 5 * i
+            guard let localname = a[0], let start = a[3], let end = a[4], let field = info(for: localname).field
+            else { continue }
+            let length = end - start
+            if length > maxFieldBytes {
+                reject(target, "the value of \(field) is longer than \(maxFieldBytes) bytes")
+                continue
+            }
+            set(field, Self.attributeValue(UnsafeBufferPointer(start: start, count: length)), target)
+        }
+    }
+
+    /// Without entity substitution libxml2 hands a `&` written as `&amp;` or `&#38;` in an
+    /// attribute value over as the five bytes `&#38;` (for its tree builder to re-parse). Every
+    /// `&` in the value starts such a sequence, so each one stands for a single `&`.
+    static func attributeValue(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard let start = bytes.baseAddress, memchr(start, 0x26, bytes.count) != nil else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            out.append(c)
+            if c == UInt8(ascii: "&"), i + 4 < bytes.count, bytes[i + 1] == UInt8(ascii: "#"),
+               bytes[i + 2] == UInt8(ascii: "3"), bytes[i + 3] == UInt8(ascii: "8"), bytes[i + 4] == UInt8(ascii: ";") {
+                i += 5
+            } else {
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private mutating func set(_ field: Field, _ value: String, _ target: XMLFieldTarget) {
+        switch target {
+        case .record: record.setIfAbsent(field, value)
+        case .order:
+            if order[field] == nil {
+                order[field] = value
+                orderFields.append(field)
+            }
+        }
+    }
+
+    private mutating func reject(_ target: XMLFieldTarget, _ message: String) {
+        switch target {
+        case .record: if record.rejection == nil { record.rejection = RowIssue(.malformedRow, message) }
+        case .order: if order.rejection == nil { order.rejection = RowIssue(.malformedRow, message) }
+        }
+    }
+
+    /// Emits the order's line items, each completed with the order's fields, or the order itself
+    /// when it has none, so no row is lost.
+    private mutating func finishOrder() {
+        orderOpen = false
+        defer { orderItemCount = 0 }
+        if orderItemCount == 0 {
+            deliver(order)
+            return
+        }
+        // In place, so no line item's storage is copied.
+        for i in 0..<orderItemCount {
+            guard failure == nil else { break }
+            for field in orderFields where orderItems[i][field] == nil {
+                orderItems[i][field] = order[field]
+            }
+            if orderItems[i].rejection == nil { orderItems[i].rejection = order.rejection }
+            deliver(orderItems[i])
+        }
+    }
+
+    private mutating func deliver(_ record: RawRecord) {
+        guard failure == nil else { return }
+        do {
+            try emit(record)
+        } catch {
+            stop(error)
+        }
+    }
+}
