@@ -53,11 +53,10 @@ public struct CSVRecordReader: RecordReader {
                     record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
                     continue
                 }
-                guard let value = scanner.string(at: i) else {
+                guard scanner.withValidUTF8(at: i, { record.setValidUTF8(field, $0) }) else {
                     record.rejection = record.rejection ?? RowIssue(.invalidUTF8, "invalid UTF-8 in column '\(columnNames[i])'")
                     continue
                 }
-                record[field] = value
             }
             try emit(record)
         }
@@ -267,8 +266,28 @@ final class CSVScanner {
 
     /// The field's text with doubled quotes collapsed, or `nil` if it is not valid UTF-8.
     func string(at i: Int) -> String? {
+        var result: String?
+        _ = withValidUTF8(at: i) { result = String(decoding: $0.bindMemory(to: UInt8.self), as: UTF8.self) }
+        return result
+    }
+
+    /// Calls `body` with the field's bytes (doubled quotes collapsed) when they are valid UTF-8; false when not.
+    func withValidUTF8(at i: Int, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         let raw = bytes(at: i)
-        if !fields[i].hasEscapes { return UTF8Text.string(raw) }
+        if !fields[i].hasEscapes {
+            guard UTF8Text.isValid(raw) else { return false }
+            body(raw)
+            return true
+        }
+        unescape(raw)
+        return scratch.withUnsafeBytes { s in
+            guard UTF8Text.isValid(s) else { return false }
+            body(s)
+            return true
+        }
+    }
+
+    private func unescape(_ raw: UnsafeRawBufferPointer) {
         scratch.removeAll(keepingCapacity: true)
         var skip = false
         for c in raw {
@@ -276,7 +295,6 @@ final class CSVScanner {
             scratch.append(c)
             if c == CSVScanner.quote { skip = true }
         }
-        return scratch.withUnsafeBytes { UTF8Text.string($0) }
     }
 
     func containsNUL(at i: Int) -> Bool {

@@ -31,11 +31,15 @@ public final class DateParser: @unchecked Sendable {
     /// `text` must already be trimmed; empty text is `nil` (the caller tells missing from invalid).
     public func parse(_ text: String) -> DayDate? {
         var text = text
-        return text.withUTF8 { bytes -> DayDate? in
-            if let v = parseISO(bytes) { return resolve(v) }
-            if let pattern, let v = parsePattern(bytes, pattern) { return resolve(v) }
-            return nil
-        }
+        return text.withUTF8 { parse(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `parse` of UTF-8 bytes (already trimmed), without making a String.
+    public func parse(bytes raw: UnsafeRawBufferPointer) -> DayDate? {
+        let bytes = raw.bindMemory(to: UInt8.self)
+        if let v = parseISO(bytes) { return resolve(v) }
+        if let pattern, let v = parsePattern(bytes, pattern) { return resolve(v) }
+        return nil
     }
 
     // MARK: - Parsed value

@@ -6,6 +6,10 @@ public struct RawRecord: Sendable {
     /// Physical line of the record's start (CSV, XML) or its 1-based item number (JSON).
     public var line: Int
     private var values: [String?]
+    /// Field bytes kept without making a String (CSV): `spans[2f]` start, `spans[2f+1]` length (-1: none).
+    private var bytes: [UInt8] = []
+    private var spans: [Int]
+    private var hasSpans = false
     /// Set when the record cannot be read (INVALID_UTF8, MALFORMED_ROW): it is rejected.
     public var rejection: RowIssue?
     /// Warnings that keep the row (RAGGED_ROW).
@@ -14,23 +18,56 @@ public struct RawRecord: Sendable {
     public init(line: Int = 0) {
         self.line = line
         self.values = Array(repeating: nil, count: Field.allCases.count)
+        self.spans = Array(repeating: -1, count: 2 * Field.allCases.count)
     }
 
     /// The value of a field, untrimmed, or `nil` when the record has none.
     public subscript(field: Field) -> String? {
-        get { values[field.rawValue] }
-        set { values[field.rawValue] = newValue }
+        get {
+            if let v = values[field.rawValue] { return v }
+            return withUTF8(field) { $0.map { String(decoding: $0.bindMemory(to: UInt8.self), as: UTF8.self) } }
+        }
+        set {
+            values[field.rawValue] = newValue
+            spans[2 * field.rawValue + 1] = -1
+        }
+    }
+
+    /// Calls `body` with the field's UTF-8 bytes, or `nil` when the record has none, without making a String.
+    public func withUTF8<R>(_ field: Field, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        if let v = values[field.rawValue] {
+            var v = v
+            return v.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+        let length = spans[2 * field.rawValue + 1]
+        guard length >= 0 else { return body(nil) }
+        let start = spans[2 * field.rawValue]
+        return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) }
+    }
+
+    /// Sets a field from bytes already checked to be valid UTF-8 (the CSV reader's fast path).
+    public mutating func setValidUTF8(_ field: Field, _ value: UnsafeRawBufferPointer) {
+        values[field.rawValue] = nil
+        spans[2 * field.rawValue] = bytes.count
+        spans[2 * field.rawValue + 1] = value.count
+        bytes.append(contentsOf: value.bindMemory(to: UInt8.self))
+        hasSpans = true
     }
 
     /// Sets a field unless it already has a value: the first occurrence of a field wins.
     public mutating func setIfAbsent(_ field: Field, _ value: String) {
-        if values[field.rawValue] == nil { values[field.rawValue] = value }
+        if values[field.rawValue] == nil, spans[2 * field.rawValue + 1] < 0 { values[field.rawValue] = value }
     }
 
     /// Clears every value and problem for reuse, keeping the storage.
     public mutating func reset(line: Int) {
         self.line = line
-        for i in values.indices { values[i] = nil }
+        for i in values.indices where values[i] != nil { values[i] = nil }
+        if hasSpans {
+            for i in stride(from: 1, to: spans.count, by: 2) { spans[i] = -1 }
+            bytes.removeAll(keepingCapacity: true)
+            hasSpans = false
+        }
         rejection = nil
         if !warnings.isEmpty { warnings.removeAll(keepingCapacity: true) }
     }

@@ -46,34 +46,71 @@ public struct RowMapper: Sendable {
         guard let customerId = text(raw, .customerId) else {
             return .failure(missing("customerId", "customer id (order '\(orderId)')"))
         }
-        guard let dateText = text(raw, .creationDate) else {
-            return .failure(missing("creationDate", "creation date (order '\(orderId)')"))
+        // The hot fields of the largest file are read from their bytes, without making Strings.
+        var date: DayDate?
+        var dateIsEmpty = true
+        trimmedBytes(raw, .creationDate) { b in
+            dateIsEmpty = b.isEmpty
+            if !b.isEmpty { date = dates.parse(bytes: b) }
         }
-        guard let date = dates.parse(dateText) else {
-            return .failure(RowIssue(.invalidDate, "creation date '\(dateText)' of order '\(orderId)' is not a readable date"))
+        if dateIsEmpty { return .failure(missing("creationDate", "creation date (order '\(orderId)')")) }
+        guard let date else {
+            let t = text(raw, .creationDate) ?? ""
+            return .failure(RowIssue(.invalidDate, "creation date '\(t)' of order '\(orderId)' is not a readable date"))
         }
-        var quantity = 0
-        if let q = text(raw, .quantity) {
-            guard let v = nonNegativeInteger(q) else {
-                return .failure(RowIssue(.invalidQuantity, "quantity '\(q)' of order '\(orderId)' is not a non-negative integer"))
-            }
-            quantity = v
+        guard let quantity = integer(raw, .quantity) else {
+            let q = text(raw, .quantity) ?? ""
+            return .failure(RowIssue(.invalidQuantity, "quantity '\(q)' of order '\(orderId)' is not a non-negative integer"))
         }
-        var lineItemNumber = 0
-        if let n = text(raw, .lineItemNumber) {
-            guard let v = nonNegativeInteger(n) else {
-                return .failure(RowIssue(.malformedRow, "line item number '\(n)' of order '\(orderId)' is not a non-negative integer"))
-            }
-            lineItemNumber = v
+        guard let lineItemNumber = integer(raw, .lineItemNumber) else {
+            let n = text(raw, .lineItemNumber) ?? ""
+            return .failure(RowIssue(.malformedRow, "line item number '\(n)' of order '\(orderId)' is not a non-negative integer"))
         }
         let line = OrderLine(
             orderId: orderId, customerId: customerId, creationDate: date,
-            status: OrderStatus(exportValue: text(raw, .status) ?? ""),
+            status: OrderStatus(key: key(raw, .status)),
             lineItemNumber: lineItemNumber, offerId: text(raw, .offerId), offerName: text(raw, .offerName),
             subscriptionId: text(raw, .subscriptionId), quantity: quantity,
-            billingType: BillingType(exportValue: text(raw, .billingType) ?? ""),
-            transactionType: TransactionType(exportValue: text(raw, .transactionType) ?? ""))
+            billingType: BillingType(key: key(raw, .billingType)),
+            transactionType: TransactionType(key: key(raw, .transactionType)))
         return .success(Mapped(row: line, warnings: raw.warnings))
+    }
+
+    /// Calls `body` with the field's bytes trimmed of white space (empty when absent).
+    private func trimmedBytes(_ raw: RawRecord, _ field: Field, _ body: (UnsafeRawBufferPointer) -> Void) {
+        raw.withUTF8(field) { bytes in
+            guard let bytes, !bytes.isEmpty else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+            var lo = 0, hi = bytes.count
+            while lo < hi, bytes[lo] == 0x20 || (0x09...0x0D).contains(bytes[lo]) { lo += 1 }
+            while hi > lo, bytes[hi - 1] == 0x20 || (0x09...0x0D).contains(bytes[hi - 1]) { hi -= 1 }
+            if lo < hi, bytes[lo] >= 0x80 || bytes[hi - 1] >= 0x80 {
+                // Possibly a Unicode space at an edge: take the general path.
+                var t = trimmed(String(decoding: bytes.bindMemory(to: UInt8.self), as: UTF8.self))
+                return t.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+            }
+            body(UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]))
+        }
+    }
+
+    /// The normalised key of an enumerated field ("" when absent).
+    private func key(_ raw: RawRecord, _ field: Field) -> String {
+        raw.withUTF8(field) { $0.map { normalizedKey(bytes: $0) } ?? "" }
+    }
+
+    /// A plain non-negative decimal integer field: 0 when empty, `nil` when not such an integer.
+    private func integer(_ raw: RawRecord, _ field: Field) -> Int? {
+        var result: Int? = 0
+        trimmedBytes(raw, field) { b in
+            guard !b.isEmpty else { return }
+            guard b.count <= 18 else { result = nil; return }
+            var v = 0
+            for c in b {
+                guard c >= 48, c <= 57 else { result = nil; return }
+                v = v * 10 + Int(c - 48)
+            }
+            result = v
+        }
+        return result
     }
 
     /// The confirmation record a row carries, or `nil` when its contact and date fields are all empty.
@@ -101,10 +138,4 @@ public struct RowMapper: Sendable {
     private func missing(_ field: String, _ what: String) -> RowIssue {
         RowIssue(.missingRequiredField, "required field \(field) is empty: no \(what)")
     }
-}
-
-/// A plain non-negative decimal integer (`5`, `007`); not `+5`, `5.0`, `-1` or `1e3`.
-func nonNegativeInteger(_ s: String) -> Int? {
-    guard !s.isEmpty, s.utf8.count <= 18, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-    return Int(s)
 }

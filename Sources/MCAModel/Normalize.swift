@@ -29,10 +29,13 @@ public func normalizedKey(bytes: UnsafeRawBufferPointer) -> String {
 /// Trims white space from both ends: ASCII white space and the Unicode spaces exports carry
 /// (no-break space, the U+2000 block, ideographic space, a stray BOM).
 public func trimmed(_ text: String) -> String {
-    let u = text.utf8
-    guard let first = u.first, let last = u.last else { return text }
+    var copy = text
+    let plain = copy.withUTF8 { u -> Bool in
+        guard let first = u.first, let last = u.last else { return true }
+        return first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80
+    }
     // Fast path: nothing to trim (the common case).
-    if first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return text }
+    if plain { return text }
     var s = Substring(text)
     while let f = s.unicodeScalars.first, isTrimmable(f) { s.unicodeScalars.removeFirst() }
     while let l = s.unicodeScalars.last, isTrimmable(l) { s.unicodeScalars.removeLast() }

@@ -39,8 +39,11 @@ public enum OrderStatus: String, Sendable, Codable {
     case completed, pending, cancelled, failed, unknown
 
     /// Any value not listed maps to `unknown`, which counts as a live order.
-    public init(exportValue: String) {
-        switch normalizedKey(exportValue) {
+    public init(exportValue: String) { self.init(key: normalizedKey(exportValue)) }
+
+    /// From a value already passed through `normalizedKey`.
+    public init(key: String) {
+        switch key {
         case "", "completed", "complete", "succeeded", "success", "active": self = .completed
         case "pending", "inprogress", "provisioning": self = .pending
         case "cancelled", "canceled": self = .cancelled
@@ -57,8 +60,11 @@ public enum OrderStatus: String, Sendable, Codable {
 public enum BillingType: String, Sendable, Codable {
     case license, usage, unknown
 
-    public init(exportValue: String) {
-        switch normalizedKey(exportValue) {
+    public init(exportValue: String) { self.init(key: normalizedKey(exportValue)) }
+
+    /// From a value already passed through `normalizedKey`.
+    public init(key: String) {
+        switch key {
         case "license", "licence", "licenses", "licences", "seat", "seats", "licensebased", "seatbased": self = .license
         case "usage", "consumption", "usagebased": self = .usage
         default: self = .unknown
@@ -71,8 +77,11 @@ public enum TransactionType: Hashable, Sendable {
     case new, renew, addQuantity, removeQuantity, cancel, convert
     case other(String)
 
-    public init(exportValue: String) {
-        switch normalizedKey(exportValue) {
+    public init(exportValue: String) { self.init(key: normalizedKey(exportValue)) }
+
+    /// From a value already passed through `normalizedKey`.
+    public init(key: String) {
+        switch key {
         case "", "new", "purchase": self = .new
         case "renew", "renewal", "autorenew": self = .renew
         case "addquantity": self = .addQuantity
