@@ -31,9 +31,10 @@ let package = Package(
             name: "MCAAudit",
             dependencies: ["MCAModel", "MCAIngest", "MCAEvaluate", "MCAReport", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "MCAGenerate", dependencies: ["MCAModel"]),
         .executableTarget(
             name: "mca-audit",
-            dependencies: ["MCAAudit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MCAAudit", "MCAGenerate", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "mca-bench", dependencies: ["MCAIngest", "MCAModel"]),
         .target(name: "MCATestSupport", dependencies: ["MCAModel"], path: "Tests/MCATestSupport"),
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(name: "MCAEvaluateTests", dependencies: ["MCAEvaluate", "MCAIngest", "MCATestSupport"]),
         .testTarget(name: "MCAReportTests", dependencies: ["MCAReport", "MCAEvaluate", "MCATestSupport"]),
         .testTarget(name: "MCAAuditTests", dependencies: ["MCAAudit", "MCATestSupport"]),
+        .testTarget(name: "MCAGenerateTests", dependencies: ["MCAGenerate", "MCAIngest", "MCATestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
