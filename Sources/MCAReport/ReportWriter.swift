@@ -1,1 +1,107 @@
+import Foundation
+import MCAEvaluate
 import MCAModel
+
+/// A family of report files that `--report` selects (SPEC 4).
+public enum ReportFormat: String, CaseIterable, Sendable {
+    /// `report.json`.
+    case json
+    /// `report.html`.
+    case html
+    /// `summary.md`.
+    case md
+    /// The six CSV files.
+    case csv
+}
+
+/// What to write and how.
+public struct ReportOptions: Sendable {
+    /// The report families to write; `manifest.json` is always written.
+    public var formats: Set<ReportFormat>
+    /// Mask contact e-mails and phone numbers in every file (`--redact`).
+    public var redact: Bool
+    /// The version of mca-audit, recorded in `manifest.json` and the HTML footer.
+    public var toolVersion: String
+
+    public init(formats: Set<ReportFormat> = Set(ReportFormat.allCases), redact: Bool = false, toolVersion: String) {
+        self.formats = formats
+        self.redact = redact
+        self.toolVersion = toolVersion
+    }
+}
+
+/// Turns an `AuditResult` into the report files of SPEC 4.
+public enum ReportWriter {
+    /// Writes the selected files plus `manifest.json` into `directory`, which must exist and be empty.
+    ///
+    /// Every file is created new (an existing one is an error), with mode 0640, streamed through a
+    /// 64 KiB buffer and hashed while written; the same result and options always give the same bytes.
+    /// The files are independent, so they are written on all cores at once; `manifest.json` comes last.
+    /// - Returns: The names of the files written, sorted.
+    /// - Throws: `ReportWriteError` naming the file and the system error. Files already written stay;
+    ///   write into a `ReportPublisher.publish` folder, which is removed whole when this throws.
+    public static func write(_ result: AuditResult, options: ReportOptions, into directory: URL) throws -> [String] {
+        let context = ReportContext(result: result, options: options)
+        let folder = directory.path
+        // Largest first, so the long ones start while the short ones fill the other core.
+        var jobs: [ReportJob] = []
+        if options.formats.contains(.json) {
+            jobs.append(ReportJob(name: ReportJSON.fileName) { try ReportJSON.write(context, to: $0) })
+        }
+        if options.formats.contains(.csv) {
+            jobs += CSVReports.files(context).map { ReportJob(name: $0.name, write: $0.write) }
+        }
+        if options.formats.contains(.html) {
+            jobs.append(ReportJob(name: HTMLReport.fileName) { try HTMLReport.write(context, to: $0) })
+        }
+        if options.formats.contains(.md) {
+            jobs.append(ReportJob(name: SummaryMarkdown.fileName) { try SummaryMarkdown.write(context, to: $0) })
+        }
+        let hashes = try ReportJob.run(jobs, in: folder)
+        let manifest = try ReportFile(directory: folder, name: Manifest.fileName)
+        try Manifest.write(context, files: hashes, to: manifest)
+        _ = try manifest.close()
+        return (hashes.map(\.name) + [Manifest.fileName]).sorted()
+    }
+}
+
+/// One report file to write: its name and what goes in it.
+struct ReportJob: Sendable {
+    let name: String
+    let write: @Sendable (ReportFile) throws -> Void
+
+    /// Writes every job's file into `folder`, in parallel; returns name → SHA-256 in job order, or
+    /// throws the error of the first job (in job order) that failed.
+    static func run(_ jobs: [ReportJob], in folder: String) throws -> [(name: String, sha256: String)] {
+        let outcomes = Outcomes(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+            let job = jobs[index]
+            outcomes.set(index, Result {
+                let file = try ReportFile(directory: folder, name: job.name)
+                try job.write(file)
+                return try file.close()
+            })
+        }
+        return try zip(jobs, outcomes.all()).map { job, outcome in (job.name, try outcome.get()) }
+    }
+
+    /// The results of jobs running on several threads.
+    private final class Outcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [Result<String, any Error>?]
+
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+
+        func set(_ index: Int, _ result: Result<String, any Error>) {
+            lock.lock()
+            defer { lock.unlock() }
+            results[index] = result
+        }
+
+        func all() -> [Result<String, any Error>] {
+            lock.lock()
+            defer { lock.unlock() }
+            return results.map { $0 ?? .failure(ReportWriteError(path: "", reason: "report job did not run")) }
+        }
+    }
+}

@@ -10,7 +10,7 @@ struct MCAAuditCommand: ParsableCommand {
         commandName: "mca-audit",
         abstract: "Audit Microsoft Cloud Agreement acceptance confirmations of CSP customers.",
         version: toolVersion,
-        subcommands: [Audit.self],
+        subcommands: [Audit.self, Generate.self],
         defaultSubcommand: nil
     )
 }

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Full-audit benchmark (SPEC 7, issue 6): generates exports with `mca-audit generate`, runs the
+# whole audit (json, csv, md and html reports) on them with a release build under
+# /usr/bin/time -v, and runs the same audit written as DuckDB SQL (Scripts/duckdb-audit.sql) over
+# the same CSV files in the same run, for comparison.
+#
+#   Scripts/bench.sh [ORDER_LINES...]     default: 10000 100000 1000000 10000000
+#
+# For N order lines there are N/10 customers and N/10 agreement rows. CSV always; XML too for
+# N <= 1,000,000 (BENCH_XML_ALL=1: every size). Data goes to bench-data/ (gitignored) and is
+# reused while the generator's sources are unchanged. The files are read once (cat) before
+# timing, so every run reads them from the page cache; nothing is dropped from it.
+# Prints two Markdown tables on stdout (also saved to bench-data/results.md); progress on stderr.
+#
+# Environment: BENCH_XML_ALL=1 (XML at every size), BENCH_NO_DUCKDB=1 (skip DuckDB),
+# BENCH_SCRATCH_PATH=DIR (swift build --scratch-path, default .build).
+# DuckDB: `python3 -m venv bench-data/.venv && bench-data/.venv/bin/pip install duckdb`, done once
+# (the only network access). All sizes take about 10-20 minutes on a 2-core machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sizes=("$@")
+[ $# -gt 0 ] || sizes=(10000 100000 1000000 10000000)
+for n in "${sizes[@]}"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: Scripts/bench.sh [ORDER_LINES...]  ('$n' is not a count)" >&2; exit 64; }
+done
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+[ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) is needed: apt-get install time"
+
+scratch=${BENCH_SCRATCH_PATH:-.build}
+log "building mca-audit (release, $scratch)"
+swift build -c release --scratch-path "$scratch" --product mca-audit >&2
+bin=$scratch/release/mca-audit
+"$bin" generate --help >/dev/null 2>&1 || die "$bin has no 'generate' subcommand"
+
+mkdir -p bench-data
+data=bench-data
+reports=$data/reports
+audit_options=(--as-of 2019-01-15 --run-date 2019-01-15 --report json,csv,md,html --out "$reports" --quiet)
+# Options that only some versions have: no run history, no xlsx, so every run does the same work.
+audit_help=$("$bin" audit --help)
+for option in --no-history --no-xlsx; do
+  if grep -q -- "$option" <<<"$audit_help"; then audit_options+=("$option"); fi
+done
+log "audit options: ${audit_options[*]}"
+
+# DuckDB, once, into bench-data/.venv.
+python=$data/.venv/bin/python
+duckdb_ok=1
+if [ "${BENCH_NO_DUCKDB:-0}" = 1 ]; then
+  duckdb_ok=0
+elif ! "$python" -c 'import duckdb' 2>/dev/null; then
+  log "installing duckdb into $data/.venv (once)"
+  if ! { python3 -m venv "$data/.venv" && "$data/.venv/bin/pip" install -q duckdb; } >&2; then
+    log "could not install duckdb: the DuckDB comparison is skipped"
+    duckdb_ok=0
+  fi
+fi
+
+generator_sources=$(cat Sources/MCAGenerate/*.swift | sha256sum | cut -c1-16)
+
+# generate FORMAT N: bench-data/FORMAT-N/{customers,agreements,orders}.FORMAT, reused when present.
+generate() {
+  local format=$1 n=$2 c=$(( $2 / 10 > 0 ? $2 / 10 : 1 ))
+  local dir=$data/$format-$n
+  local stamp="--customers $c --agreements $c --orders $n --seed 1 --format $format; sources $generator_sources"
+  if [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$stamp" ]; then
+    log "reusing $dir"
+  else
+    log "generating $dir ($n order lines, $c customers and agreements, $format)"
+    rm -rf "$dir"
+    "$bin" generate --customers "$c" --agreements "$c" --orders "$n" --seed 1 --format "$format" --out "$dir" >&2
+    printf '%s' "$stamp" > "$dir/.stamp"
+  fi
+}
+
+files() { local dir=$data/$1-$2; echo "$dir/customers.$1 $dir/agreements.$1 $dir/orders.$1"; }
+
+megabytes() { stat -c %s "$@" | awk '{ s += $1 } END { printf "%.1f", s / 1e6 }'; }
+
+# measure NAME COMMAND...: runs under /usr/bin/time -v; sets $wall (s) and $rss (MiB).
+measure() {
+  local name=$1
+  shift
+  local status=0
+  /usr/bin/time -v -o "$data/time-$name.txt" "$@" >"$data/out-$name.txt" 2>"$data/err-$name.txt" || status=$?
+  if [ "$status" -ne 0 ]; then
+    log "$name failed (exit $status):"
+    tail -5 "$data/err-$name.txt" >&2
+    return "$status"
+  fi
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+           n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.2f", s }' \
+         "$data/time-$name.txt")
+  rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$data/time-$name.txt")
+}
+
+rate() { awk -v mb="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", mb / s; else print "-" }'; }
+
+audit_table='| format | order lines | input MB | wall s | MB/s | peak RSS MiB |
+|---|---:|---:|---:|---:|---:|'
+duckdb_table='| order lines | input MB | mca-audit s | DuckDB s | DuckDB MB/s | DuckDB peak RSS MiB | mca-audit / DuckDB time | customers agreeing |
+|---:|---:|---:|---:|---:|---:|---:|---|'
+
+for n in "${sizes[@]}"; do
+  formats=(csv)
+  if [ "$n" -le 1000000 ] || [ "${BENCH_XML_ALL:-0}" = 1 ]; then formats+=(xml); fi
+  for format in "${formats[@]}"; do generate "$format" "$n"; done
+
+  for format in "${formats[@]}"; do
+    read -r customers agreements orders <<<"$(files "$format" "$n")"
+    mb=$(megabytes "$customers" "$agreements" "$orders")
+    cat "$customers" "$agreements" "$orders" > /dev/null # into the page cache
+    log "auditing $format, $n order lines ($mb MB)"
+    measure "audit-$format-$n" "$bin" audit --customers "$customers" --agreements "$agreements" --orders "$orders" \
+      "${audit_options[@]}"
+    audit_table+=$'\n'"| $format | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |"
+    log "  $wall s, $(rate "$mb" "$wall") MB/s, $rss MiB"
+
+    if [ "$format" = csv ] && [ "$duckdb_ok" = 1 ]; then
+      audit_wall=$wall
+      cp "$reports/latest/customers.csv" "$data/mca-customers-$n.csv"
+      log "DuckDB, $n order lines"
+      if measure "duckdb-$n" "$python" Scripts/duckdb-audit.py --customers "$customers" --agreements "$agreements" \
+           --orders "$orders" --as-of 2019-01-15 --run-date 2019-01-15 --out "$data/duckdb-customers-$n.csv"; then
+        ratio=$(awk -v a="$audit_wall" -v d="$wall" 'BEGIN { if (d > 0) printf "%.2f", a / d; else print "-" }')
+        agree=$(python3 Scripts/duckdb-audit.py --compare "$data/mca-customers-$n.csv" "$data/duckdb-customers-$n.csv")
+        log "  $wall s, $rss MiB; $(head -1 <<<"$agree")"
+        tail -n +2 <<<"$agree" >&2
+        log "  DuckDB summary: $(cat "$data/out-duckdb-$n.txt")"
+        agreeing=$(awk 'NR == 1 { print $1 " of " $3 }' <<<"$agree")
+        duckdb_table+=$'\n'"| $n | $mb | $audit_wall | $wall | $(rate "$mb" "$wall") | $rss | $ratio | $agreeing |"
+      fi
+    fi
+  done
+done
+
+{
+  echo "mca-audit $("$bin" --version), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); as of 2019-01-15; reports json, csv, md, html"
+  echo
+  echo "$audit_table"
+  if [ "$duckdb_ok" = 1 ]; then
+    echo
+    echo "$duckdb_table"
+  fi
+} | tee "$data/results.md"

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Runs Scripts/duckdb-audit.sql (the audit as DuckDB SQL, the benchmark's reference point) over
+three CSV exports and prints the summary counts as one line of JSON.
+
+  duckdb-audit.py --customers F --agreements F --orders F --as-of YYYY-MM-DD
+                  --run-date YYYY-MM-DD --out RESULT.csv [--cutover YYYY-MM-DD]
+  duckdb-audit.py --compare MCA_AUDIT_CUSTOMERS.csv RESULT.csv
+
+The second form (no DuckDB needed) compares mca-audit's customers.csv report with the SQL's
+result customer by customer (status, reasons, confirmedOn, newOrders, seatChanges,
+subscriptions, seats) and prints how many agree, and the first differences.
+The first needs the duckdb Python package (Scripts/bench.sh installs it into bench-data/.venv)."""
+import argparse
+import csv
+import datetime
+import json
+import pathlib
+import re
+import sys
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def day(text: str) -> str:
+    datetime.date.fromisoformat(text)  # rejects anything but YYYY-MM-DD
+    return f"DATE '{text}'"
+
+
+def run(a: argparse.Namespace) -> None:
+    import duckdb
+
+    sql = pathlib.Path(__file__).with_name("duckdb-audit.sql").read_text()
+    values = {
+        "customers": literal(a.customers), "agreements": literal(a.agreements), "orders": literal(a.orders),
+        "out": literal(a.out), "as_of": day(a.as_of), "run_date": day(a.run_date), "cutover": day(a.cutover),
+    }
+    for key, value in values.items():
+        sql = sql.replace("{{" + key + "}}", value)
+    if re.search(r"\{\{[a-z_]+\}\}", sql):
+        sys.exit("duckdb-audit.py: unreplaced placeholder in duckdb-audit.sql")
+    cursor = duckdb.connect().execute(sql)  # runs every statement; the result is the last one's (the summary)
+    names = [d[0] for d in cursor.description]
+    print(json.dumps(dict(zip(names, cursor.fetchone()))))
+
+
+def compare(mca_path: str, duck_path: str) -> None:
+    columns = [("status", "status"), ("reasons", "reasons"), ("confirmedOn", "confirmed_on"),
+               ("newOrders", "new_orders"), ("seatChanges", "seat_changes"),
+               ("seatBasedSubscriptions", "subscriptions"), ("seats", "seats")]
+    with open(mca_path, newline="", encoding="utf-8") as f:
+        mca = {r["customerId"].lower(): r for r in csv.DictReader(f)}
+    same = total = 0
+    shown = []
+    with open(duck_path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            total += 1
+            m = mca.pop(r["customer_id"].lower(), None)
+            differ = ["missing in mca-audit"] if m is None else [
+                f"{a}: {m[a]!r} vs {r[b]!r}" for a, b in columns
+                if re.sub(r"[\s|,]+", ";", m[a]) != r[b]]
+            if differ:
+                if len(shown) < 5:
+                    shown.append(f"{r['customer_id']}: " + "; ".join(differ))
+            else:
+                same += 1
+    total += len(mca)
+    print(f"{same} of {total} customers agree")
+    for line in shown + [f"{k}: missing in DuckDB" for k in list(mca)[:5]]:
+        print("  " + line)
+
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--compare", nargs=2, metavar=("MCA_CSV", "DUCKDB_CSV"))
+for name in ("customers", "agreements", "orders", "out", "as-of", "run-date"):
+    ap.add_argument("--" + name)
+ap.add_argument("--cutover", default="2018-11-07")
+args = ap.parse_args()
+if args.compare:
+    compare(*args.compare)
+else:
+    missing = [n for n in ("customers", "agreements", "orders", "out", "as_of", "run_date") if not getattr(args, n)]
+    if missing:
+        ap.error("missing: " + ", ".join("--" + m.replace("_", "-") for m in missing))
+    run(args)

@@ -1,0 +1,94 @@
+import MCAModel
+
+/// CSV (RFC 4180, LF line ends, UTF-8): a header of Schema field names, one row per customer,
+/// agreement or order line item; a field with a comma, quote or line break is quoted with its
+/// quotes doubled.
+struct CSVExportFormat: ExportFormat {
+    static let customerColumns: [(Column, StaticString)] = [
+        (.customerId, "CustomerId"), (.companyName, "CompanyName"), (.domain, "Domain"), (.cloud, "Cloud"),
+        (.firstName, "FirstName"), (.lastName, "LastName"), (.email, "Email"), (.phoneNumber, "PhoneNumber"),
+        (.dateAgreed, "DateAgreed"), (.recordedByRole, "RecordedByRole"),
+    ]
+    static let agreementColumns: [(Column, StaticString)] = [
+        (.customerId, "CustomerId"), (.firstName, "FirstName"), (.lastName, "LastName"), (.email, "Email"),
+        (.phoneNumber, "PhoneNumber"), (.dateAgreed, "DateAgreed"), (.agreementType, "Type"),
+        (.templateId, "TemplateId"), (.recordedByRole, "RecordedByRole"),
+    ]
+    static let orderColumns: [(Column, StaticString)] = [
+        (.orderId, "OrderId"), (.customerId, "CustomerId"), (.creationDate, "CreationDate"), (.status, "Status"),
+    ]
+    static let lineColumns: [(Column, StaticString)] = [
+        (.lineItemNumber, "LineItemNumber"), (.offerId, "OfferId"), (.offerName, "OfferName"),
+        (.subscriptionId, "SubscriptionId"), (.quantity, "Quantity"), (.billingType, "BillingType"),
+        (.transactionType, "TransactionType"),
+    ]
+
+    func begin(_ kind: InputKind, itemCount: Int, into out: inout [UInt8]) {
+        let names: [StaticString]
+        switch kind {
+        case .customers: names = Self.customerColumns.map(\.1)
+        case .agreements: names = Self.agreementColumns.map(\.1)
+        case .orders: names = (Self.orderColumns + Self.lineColumns).map(\.1)
+        }
+        for (i, name) in names.enumerated() {
+            if i > 0 { out.append(44) }
+            out.appendASCII(name)
+        }
+        out.append(10)
+    }
+
+    func customer(_ r: GeneratedRecord, index: Int, into out: inout [UInt8]) { row(r, Self.customerColumns, &out) }
+
+    func agreement(_ r: GeneratedRecord, index: Int, into out: inout [UInt8]) { row(r, Self.agreementColumns, &out) }
+
+    func order(_ o: GeneratedRecord, index: Int, into out: inout [UInt8]) {
+        for k in 0..<o.lineCount {
+            for (i, (column, _)) in Self.orderColumns.enumerated() {
+                if i > 0 { out.append(44) }
+                field(o, column, -1, &out)
+            }
+            for (column, _) in Self.lineColumns {
+                out.append(44)
+                field(o, column, k, &out)
+            }
+            out.append(10)
+        }
+    }
+
+    func end(_ kind: InputKind, into out: inout [UInt8]) {}
+
+    private func row(_ r: GeneratedRecord, _ columns: [(Column, StaticString)], _ out: inout [UInt8]) {
+        for (i, (column, _)) in columns.enumerated() {
+            if i > 0 { out.append(44) }
+            field(r, column, -1, &out)
+        }
+        out.append(10)
+    }
+
+    @inline(__always)
+    private func field(_ r: GeneratedRecord, _ column: Column, _ line: Int, _ out: inout [UInt8]) {
+        r.withValue(column, line: line) { v in
+            if column.isPlain {
+                out.append(contentsOf: v)
+                return
+            }
+            var quote = false
+            for b in v where b == 44 || b == 34 || b == 10 || b == 13 {
+                quote = true
+                break
+            }
+            // Leading or trailing blanks would be trimmed by a reader unless quoted.
+            if let first = v.first, let last = v.last, first == 32 || last == 32 { quote = true }
+            guard quote else {
+                out.append(contentsOf: v)
+                return
+            }
+            out.append(34)
+            for b in v {
+                out.append(b)
+                if b == 34 { out.append(34) }
+            }
+            out.append(34)
+        }
+    }
+}

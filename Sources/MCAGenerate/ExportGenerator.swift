@@ -1,0 +1,171 @@
+import MCAModel
+
+/// What to generate: how many rows of each export, from which seed, in which format.
+public struct GenerateOptions: Sendable, Equatable {
+    /// Rows of the customers export (a few are duplicates of earlier rows, on purpose).
+    public var customers: Int
+    /// Rows of the agreements export (confirmation records).
+    public var agreements: Int
+    /// Order line items (rows of a CSV orders export); orders hold 1–3 of them.
+    public var orderLines: Int
+    /// The same seed and counts always give byte-identical files.
+    public var seed: UInt64
+    public var format: InputFormat
+
+    /// - Parameters:
+    ///   - customers: customers rows (at least 1).
+    ///   - orderLines: order line items (0 or more).
+    ///   - agreements: agreements rows; default: as many as customers.
+    ///   - seed: the random seed (default 1).
+    ///   - format: csv, xml or json (default csv).
+    public init(customers: Int, orderLines: Int, agreements: Int? = nil, seed: UInt64 = 1,
+                format: InputFormat = .csv) {
+        self.customers = customers
+        self.orderLines = orderLines
+        self.agreements = agreements ?? customers
+        self.seed = seed
+        self.format = format
+    }
+
+    /// Throws `GenerateError.invalidOption` for counts the generator cannot honour.
+    public func validate() throws {
+        if customers < 1 { throw GenerateError.invalidOption("--customers must be at least 1 (got \(customers))") }
+        if orderLines < 0 { throw GenerateError.invalidOption("--orders must not be negative (got \(orderLines))") }
+        if agreements < 0 { throw GenerateError.invalidOption("--agreements must not be negative (got \(agreements))") }
+    }
+}
+
+/// Why generation failed.
+public enum GenerateError: Error, Equatable, CustomStringConvertible {
+    /// The options cannot be honoured (a usage error, exit 64).
+    case invalidOption(String)
+    /// A file or folder could not be created or written (exit 73).
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let message): message
+        case .cannotWrite(let path, let reason): "\(path): \(reason)"
+        }
+    }
+}
+
+/// One file `ExportGenerator` wrote.
+public struct GeneratedFile: Sendable, Equatable {
+    public var kind: InputKind
+    public var path: String
+    /// Rows written: customers, agreements, or order line items.
+    public var records: Int
+    public var bytes: Int
+}
+
+/// Writes deterministic synthetic exports (SPEC 5 `generate`): `customers.<ext>`,
+/// `agreements.<ext>` and `orders.<ext>` in a folder, with every case of SPEC 3 represented.
+///
+/// What the exports contain (for N customers):
+/// - ~98% public cloud (the value mostly empty, else `Public`, `Global`, …), ~2% national clouds
+///   spelled as exports do (`AzureGermanCloud`, `21Vianet`, `GCC High`, …), a few unrecognised;
+/// - most customers confirmed with one valid record before the cutover, ~8% only after it, ~2%
+///   after 2019-01-15, ~5% in the customers row's acceptance fields; ~1% each with a missing
+///   name or e-mail, an invalid e-mail or phone, a missing, unreadable or future date, or an
+///   unauthorised role; some with several records (newer valid over older invalid and the reverse),
+///   some with only a MicrosoftCustomerAgreement, an all-empty row, or nothing;
+/// - orders of 1–3 line items dated 2018-01 … 2019-06 over each customer's own subscriptions:
+///   seat-based and usage lines, new, renew, addQuantity, removeQuantity, cancel, convert;
+///   some pending, cancelled or failed;
+/// - ~0.1% bad rows: duplicate customers, agreements and orders for unknown customers, orders
+///   without an id or with an unreadable date, lines with an invalid quantity.
+///
+/// Files are streamed through a 1 MiB buffer: memory does not grow with the counts.
+public enum ExportGenerator {
+    /// The file name of one export: `customers.csv`, `orders.json`, ….
+    public static func fileName(_ kind: InputKind, _ format: InputFormat) -> String {
+        "\(kind.rawValue).\(format.rawValue)"
+    }
+
+    /// Writes the three exports into `directory` (created if missing), replacing files of the same name.
+    ///
+    /// - Parameters:
+    ///   - options: counts, seed and format.
+    ///   - directory: the output folder.
+    ///   - progress: called now and then with the file being written, rows done and rows in total.
+    /// - Returns: the files written, customers first.
+    /// - Throws: `GenerateError`.
+    public static func generate(_ options: GenerateOptions, into directory: String,
+                                progress: ((InputKind, Int, Int) -> Void)? = nil) throws -> [GeneratedFile] {
+        try options.validate()
+        try makeDirectory(directory)
+        switch options.format {
+        case .csv: return try write(CSVExportFormat(), options, directory, progress)
+        case .xml: return try write(XMLExportFormat(), options, directory, progress)
+        case .json: return try write(JSONExportFormat(), options, directory, progress)
+        }
+    }
+
+    private static let progressEvery = 1 << 18
+
+    private static func write<F: ExportFormat>(_ format: F, _ options: GenerateOptions, _ directory: String,
+                                               _ progress: ((InputKind, Int, Int) -> Void)?) throws -> [GeneratedFile] {
+        let factory = RecordFactory(seed: options.seed, customerCount: options.customers)
+        let folder = directory.hasSuffix("/") ? directory : directory + "/"
+        var files: [GeneratedFile] = []
+
+        func path(_ kind: InputKind) -> String { folder + fileName(kind, options.format) }
+
+        // Customers.
+        var file = try OutputFile(path: path(.customers))
+        var record = GeneratedRecord()
+        format.begin(.customers, itemCount: options.customers, into: &file.buffer)
+        for i in 0..<options.customers {
+            record.clear()
+            factory.fillCustomer(row: i, into: &record)
+            format.customer(record, index: i, into: &file.buffer)
+            try file.flushIfFull()
+            if i % progressEvery == 0 { progress?(.customers, i, options.customers) }
+        }
+        format.end(.customers, into: &file.buffer)
+        try file.close()
+        files.append(GeneratedFile(kind: .customers, path: file.path, records: options.customers, bytes: file.bytesWritten))
+
+        // Agreements.
+        file = try OutputFile(path: path(.agreements))
+        var agreements = AgreementRows(factory: factory)
+        format.begin(.agreements, itemCount: options.agreements, into: &file.buffer)
+        for i in 0..<options.agreements {
+            record.clear()
+            agreements.next(into: &record)
+            format.agreement(record, index: i, into: &file.buffer)
+            try file.flushIfFull()
+            if i % progressEvery == 0 { progress?(.agreements, i, options.agreements) }
+        }
+        format.end(.agreements, into: &file.buffer)
+        try file.close()
+        files.append(GeneratedFile(kind: .agreements, path: file.path, records: options.agreements,
+                                   bytes: file.bytesWritten))
+
+        // Orders, counted in line items.
+        file = try OutputFile(path: path(.orders))
+        var orders = OrderRows(factory: factory)
+        var order = GeneratedRecord()
+        format.begin(.orders, itemCount: OrderRows.orderCount(factory: factory, lines: options.orderLines),
+                     into: &file.buffer)
+        var lines = 0
+        var nextReport = 0
+        while lines < options.orderLines {
+            let index = orders.orderIndex
+            orders.next(remaining: options.orderLines - lines, into: &order)
+            format.order(order, index: index, into: &file.buffer)
+            lines += order.lineCount
+            try file.flushIfFull()
+            if lines >= nextReport {
+                progress?(.orders, lines, options.orderLines)
+                nextReport += progressEvery
+            }
+        }
+        format.end(.orders, into: &file.buffer)
+        try file.close()
+        files.append(GeneratedFile(kind: .orders, path: file.path, records: options.orderLines, bytes: file.bytesWritten))
+        progress?(.orders, lines, options.orderLines)
+        return files
+    }
+}
