@@ -14,7 +14,7 @@ public final class Evaluator {
     private let rules: ConfirmationRules
     private let inScopeClouds: Set<Cloud>
 
-    private var index: [String: Int] = [:]
+    private var index: [CaseInsensitiveKey: Int] = [:]
     private var customers: [CustomerState] = []
     private var subscriptions: [SubscriptionKey: SubscriptionState] = [:]
     private var ungroupedLines = 0
@@ -33,7 +33,16 @@ public final class Evaluator {
     }
 
     /// The join key: trimmed (already, by the mapper) and compared case-insensitively.
-    @inline(__always) static func key(_ id: String) -> String { id.lowercased() }
+    @inline(__always) static func key(_ id: String) -> CaseInsensitiveKey { CaseInsensitiveKey(id) }
+
+    /// Offer ids and names repeat across millions of lines: keep one copy of each.
+    private var interned: Set<String> = []
+    private func intern(_ s: String?) -> String? {
+        guard let s else { return nil }
+        if let existing = interned.firstIndex(of: s) { return interned[existing] }
+        interned.insert(s)
+        return s
+    }
 
     /// Adds a customer; a second row for the same id is rejected (the first wins).
     public func add(_ row: CustomerRow) -> RowIssue? {
@@ -118,14 +127,15 @@ public final class Evaluator {
     private func keepSeatLine(_ line: OrderLine, customer: Int) {
         let key: SubscriptionKey
         if let id = line.subscriptionId {
-            key = SubscriptionKey(customer: customer, subscription: id.lowercased())
+            key = SubscriptionKey(customer: customer, subscription: CaseInsensitiveKey(id))
         } else {
             ungroupedLines += 1
             key = SubscriptionKey(customer: customer, subscription: nil, ungrouped: ungroupedLines)
         }
-        let candidate = SubscriptionState(line: line)
-        if let current = subscriptions[key], candidate.order < current.order { return }
-        subscriptions[key] = candidate
+        let order = SubscriptionState.Order(date: line.creationDate, orderId: line.orderId, lineItemNumber: line.lineItemNumber)
+        if let current = subscriptions[key], order < current.order { return }
+        subscriptions[key] = SubscriptionState(order: order, line: line, offerId: intern(line.offerId),
+                                               offerName: intern(line.offerName))
     }
 
     // MARK: - Outcome
@@ -226,7 +236,7 @@ private struct CustomerState {
 
 private struct SubscriptionKey: Hashable {
     var customer: Int
-    var subscription: String?
+    var subscription: CaseInsensitiveKey?
     /// A line without a subscription id is its own group.
     var ungrouped = 0
 }
@@ -249,11 +259,11 @@ private struct SubscriptionState {
     var quantity: Int
     var isCancel: Bool
 
-    init(line: OrderLine) {
-        order = Order(date: line.creationDate, orderId: line.orderId, lineItemNumber: line.lineItemNumber)
+    init(order: Order, line: OrderLine, offerId: String?, offerName: String?) {
+        self.order = order
         subscriptionId = line.subscriptionId
-        offerId = line.offerId
-        offerName = line.offerName
+        self.offerId = offerId
+        self.offerName = offerName
         quantity = line.quantity
         isCancel = line.transactionType == .cancel
     }
@@ -262,7 +272,7 @@ private struct SubscriptionState {
 extension SeatSubscription {
     /// By subscriptionId (case-insensitively, lines without one last), then offer and seats for a stable order.
     static func listOrder(_ a: SeatSubscription, _ b: SeatSubscription) -> Bool {
-        switch (a.subscriptionId?.lowercased(), b.subscriptionId?.lowercased()) {
+        switch (a.subscriptionId.map(CaseInsensitiveKey.init), b.subscriptionId.map(CaseInsensitiveKey.init)) {
         case let (x?, y?) where x != y: return x < y
         case (nil, _?): return false
         case (_?, nil): return true

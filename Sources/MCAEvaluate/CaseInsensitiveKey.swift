@@ -1,0 +1,54 @@
+/// A string compared and hashed ignoring ASCII case, without making a lower-cased copy: the
+/// join key of customer ids and subscription ids (SPEC 2.1), looked up once per order line.
+struct CaseInsensitiveKey: Hashable, Sendable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: CaseInsensitiveKey, b: CaseInsensitiveKey) -> Bool {
+        var x = a.text, y = b.text
+        return x.withUTF8 { p in
+            y.withUTF8 { q in
+                guard p.count == q.count else { return false }
+                for i in 0..<p.count where lower(p[i]) != lower(q[i]) { return false }
+                return true
+            }
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var t = text
+        t.withUTF8 { p in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
+                var n = 0
+                for c in p {
+                    buf[n] = lower(c)
+                    n += 1
+                    if n == 64 {
+                        hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(buf)))
+                        n = 0
+                    }
+                }
+                hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[0..<n])))
+            }
+            hasher.combine(p.count)
+        }
+    }
+
+    /// Orders keys as their lower-cased texts would sort (byte order), again without copies.
+    static func < (a: CaseInsensitiveKey, b: CaseInsensitiveKey) -> Bool {
+        var x = a.text, y = b.text
+        return x.withUTF8 { p in
+            y.withUTF8 { q in
+                let n = min(p.count, q.count)
+                for i in 0..<n {
+                    let l = lower(p[i]), r = lower(q[i])
+                    if l != r { return l < r }
+                }
+                return p.count < q.count
+            }
+        }
+    }
+}
+
+@inline(__always) private func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
