@@ -80,11 +80,11 @@ public final class Evaluator {
         }
         guard line.status.isLive else { return nil }
         if line.billingType == .license, line.creationDate <= asOf { keepSeatLine(line, customer: i) }
-        let c = customers[i]
-        if inScopeClouds.contains(c.row.cloud), line.transactionType.needsConfirmation,
-           line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
-           !(c.earliestValid.map { $0 <= line.creationDate } ?? false) {
-            violations.append(Violation(customerId: c.row.customerId, orderId: line.orderId,
+        // Fields are read in place: copying the customer's state per line would retain all of it.
+        if line.transactionType.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
+           inScopeClouds.contains(customers[i].row.cloud),
+           !(customers[i].earliestValid.map { $0 <= line.creationDate } ?? false) {
+            violations.append(Violation(customerId: customers[i].row.customerId, orderId: line.orderId,
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
                                         subscriptionId: line.subscriptionId, offerId: line.offerId,
                                         quantity: line.quantity))
@@ -98,28 +98,31 @@ public final class Evaluator {
         recordSequence += 1
         let defects = rules.defects(of: record)
         let date = record.dateAgreed.date
-        var c = customers[i]
-        if defects.isEmpty, let date {
-            if c.earliestValid.map({ date < $0 }) ?? true { c.earliestValid = date }
-            if date <= asOf {
-                if c.newestValidOnOrBeforeAsOf.map({ date > $0 }) ?? true { c.newestValidOnOrBeforeAsOf = date }
+        customers.withUnsafeMutableBufferPointer { all in
+            // In place: no copy of the customer's state per record.
+            let c = all.baseAddress! + i
+            if defects.isEmpty, let date {
+                if c.pointee.earliestValid.map({ date < $0 }) ?? true { c.pointee.earliestValid = date }
+                if date <= asOf {
+                    if c.pointee.newestValidOnOrBeforeAsOf.map({ date > $0 }) ?? true { c.pointee.newestValidOnOrBeforeAsOf = date }
+                } else {
+                    c.pointee.hasValidAfterAsOf = true
+                }
+            }
+            // Newest by dateAgreed; undated records count as oldest; ties: the later one wins.
+            let newer: Bool
+            if let newest = c.pointee.newest {
+                newer = switch (date, newest.date) {
+                case (nil, nil): true
+                case (nil, _): false
+                case (_, nil): true
+                case let (d?, n?): d >= n
+                }
             } else {
-                c.hasValidAfterAsOf = true
+                newer = true
             }
+            if newer { c.pointee.newest = NewestRecord(date: date, defects: defects, record: record) }
         }
-        // Newest by dateAgreed; undated records count as oldest; ties: the later one wins.
-        if let newest = c.newest {
-            let newer = switch (date, newest.date) {
-            case (nil, nil): true
-            case (nil, _): false
-            case (_, nil): true
-            case let (d?, n?): d >= n
-            }
-            if newer { c.newest = NewestRecord(date: date, defects: defects, record: record) }
-        } else {
-            c.newest = NewestRecord(date: date, defects: defects, record: record)
-        }
-        customers[i] = c
     }
 
     // MARK: - Seat-based subscriptions
@@ -152,9 +155,11 @@ public final class Evaluator {
         var outcomes: [CustomerOutcome] = []
         outcomes.reserveCapacity(customers.count)
         var summary = Summary()
-        for (i, c) in customers.enumerated() {
+        // Sort indices, not outcomes: moving large values around costs a retain per field.
+        let order = customers.indices.sorted { Evaluator.key(customers[$0].row.customerId) < Evaluator.key(customers[$1].row.customerId) }
+        for i in order {
             let subs = (subsByCustomer[i] ?? []).sorted(by: SeatSubscription.listOrder)
-            let o = outcome(c, subscriptions: subs)
+            let o = outcome(customers[i], subscriptions: subs)
             summary.byStatus[o.status, default: 0] += 1
             if o.newOrders.isBlocking { summary.blockedNewOrders += 1 }
             if o.seatChanges.isBlocking {
@@ -163,7 +168,6 @@ public final class Evaluator {
             }
             outcomes.append(o)
         }
-        outcomes.sort { Evaluator.key($0.customerId) < Evaluator.key($1.customerId) }
         let sortedViolations = violations.sorted {
             let a = Evaluator.key($0.customerId), b = Evaluator.key($1.customerId)
             if a != b { return a < b }
