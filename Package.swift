@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -29,12 +31,15 @@ let package = Package(
         ),
         .target(
             name: "MCAAudit",
-            dependencies: ["MCAModel", "MCAIngest", "MCAEvaluate", "MCAReport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["MCAModel", "MCAIngest", "MCAEvaluate", "MCAReport", .product(name: "Crypto", package: "swift-crypto"),
+                           "MCAHistory", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "MCAGenerate", dependencies: ["MCAModel"]),
+        .target(name: "MCAHistory", dependencies: ["MCAModel", "MCAEvaluate", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .executableTarget(
             name: "mca-audit",
-            dependencies: ["MCAAudit", "MCAGenerate", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MCAAudit", "MCAGenerate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "mca-bench", dependencies: ["MCAIngest", "MCAModel"]),
         .target(name: "MCATestSupport", dependencies: ["MCAModel"], path: "Tests/MCATestSupport"),
@@ -43,6 +48,7 @@ let package = Package(
         .testTarget(name: "MCAReportTests", dependencies: ["MCAReport", "MCAEvaluate", "MCATestSupport"]),
         .testTarget(name: "MCAAuditTests", dependencies: ["MCAAudit", "MCATestSupport"]),
         .testTarget(name: "MCAGenerateTests", dependencies: ["MCAGenerate", "MCAIngest", "MCATestSupport"]),
+        .testTarget(name: "MCAHistoryTests", dependencies: ["MCAHistory", "MCAEvaluate", "MCAModel", "MCATestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

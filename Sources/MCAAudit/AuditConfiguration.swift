@@ -31,14 +31,29 @@ public struct AuditConfiguration: Sendable {
     public var verbosity: Verbosity
     /// Whether progress lines may be written (stderr is a terminal).
     public var showProgress: Bool
+    /// Where the run history is kept (SPEC 6).
+    public var history: HistorySetting
+    /// `--keep N`: after the run, remove all but the N newest report folders (never the one `latest` names).
+    public var keep: Int?
 
     public enum Verbosity: Sendable { case quiet, normal, verbose }
+
+    /// `--history FILE`, `--no-history`, or neither.
+    public enum HistorySetting: Sendable, Equatable {
+        /// `DIR/history.sqlite`.
+        case inOutDir
+        /// A history file elsewhere.
+        case file(String)
+        /// No history: report.json's `changes` and `trend` are null.
+        case none
+    }
 
     public init(inputs: [InputSpec], asOf: DayDate? = nil, runDate: DayDate? = nil,
                 timeZone: TimeZone = TimeZone(identifier: "UTC")!, policy: Policy = .default,
                 outDir: URL = URL(fileURLWithPath: "Reports"), report: ReportOptions = ReportOptions(toolVersion: toolVersion),
                 dateFormat: String? = nil, delimiter: UInt8 = UInt8(ascii: ","), failOn: Set<FailCondition> = [],
-                strict: Bool = false, verbosity: Verbosity = .normal, showProgress: Bool = false) {
+                strict: Bool = false, verbosity: Verbosity = .normal, showProgress: Bool = false,
+                history: HistorySetting = .inOutDir, keep: Int? = nil) {
         self.inputs = inputs
         self.asOf = asOf
         self.runDate = runDate
@@ -52,6 +67,17 @@ public struct AuditConfiguration: Sendable {
         self.strict = strict
         self.verbosity = verbosity
         self.showProgress = showProgress
+        self.history = history
+        self.keep = keep
+    }
+
+    /// The history file this run uses, `nil` with `--no-history`.
+    public var historyPath: String? {
+        switch history {
+        case .inOutDir: return outDir.appendingPathComponent(RunJournal.defaultFileName).path
+        case .file(let path): return path
+        case .none: return nil
+        }
     }
 }
 

@@ -1,23 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
+import Logging
 import MCAEvaluate
+import MCAHistory
 import MCAIngest
 import MCAModel
 import MCAReport
 
-/// One audit run, end to end: check inputs, take the lock, ingest, evaluate, publish the
-/// report atomically, and decide the exit status (SPEC 5).
+/// One audit run, end to end: check inputs, take the lock, settle the run history, ingest,
+/// evaluate, compare with the previous run, publish the report atomically, record the run, and
+/// decide the exit status (SPEC 5, 6).
 public struct AuditRunner {
     public let configuration: AuditConfiguration
-    /// Where diagnostics and progress go (stderr in the executable).
-    private let diagnostics: (String) -> Void
+    /// Where diagnostics and progress go (stderr in the executable, through `StderrLogHandler`).
+    private let logger: Logger
     /// Where the closing summary goes (stdout in the executable).
     private let output: (String) -> Void
 
-    public init(configuration: AuditConfiguration, diagnostics: @escaping (String) -> Void,
-                output: @escaping (String) -> Void) {
+    public init(configuration: AuditConfiguration, logger: Logger, output: @escaping (String) -> Void) {
         self.configuration = configuration
-        self.diagnostics = diagnostics
+        self.logger = logger
         self.output = output
+    }
+
+    /// A runner whose log lines, in the text format, go to `diagnostics`.
+    public init(configuration: AuditConfiguration, diagnostics: @escaping @Sendable (String) -> Void,
+                output: @escaping (String) -> Void) {
+        self.init(configuration: configuration, logger: StderrLogHandler.logger(format: .text, sink: diagnostics), output: output)
     }
 
     /// Runs the audit and returns the exit status; never throws.
@@ -25,10 +38,10 @@ public struct AuditRunner {
         do {
             return try runThrowing()
         } catch let failure as AuditFailure {
-            diagnostics("mca-audit: " + failure.message)
+            logger.error("\(failure.message)", metadata: ["exitCode": "\(failure.status.rawValue)"])
             return failure.status
         } catch {
-            diagnostics("mca-audit: internal error: \(error)")
+            logger.critical("internal error: \(error)", metadata: ["exitCode": "\(ExitStatus.internalError.rawValue)"])
             return .internalError
         }
     }
@@ -62,14 +75,16 @@ public struct AuditRunner {
         defer { withExtendedLifetime(lock) {} }
         let leftovers = ReportPublisher.removeLeftovers(outDir: config.outDir)
         if !leftovers.isEmpty, config.verbosity != .quiet {
-            diagnostics("mca-audit: removed what an interrupted run left: \(leftovers.joined(separator: ", "))")
+            logger.notice("removed what an interrupted run left: \(leftovers.joined(separator: ", "))")
         }
+        // After the leftovers (a report a killed run had set aside is back in place), before anything reads it.
+        let history = try openHistory()
 
         let evaluator = Evaluator(policy: config.policy, asOf: asOf, runDate: runDate)
         var ingestion = Ingestion(mapper: RowMapper(dates: dates), delimiter: config.delimiter, evaluator: evaluator)
         if config.showProgress, config.verbosity != .quiet {
             ingestion.onFileDone = { s in
-                diagnostics("mca-audit: read \(s.kind.rawValue) \(s.path): \(s.rowsRead) rows, \(s.rowsAccepted) accepted, \(s.rowsRejected) rejected")
+                logger.info("read \(s.kind.rawValue) \(s.path): \(s.rowsRead) rows, \(s.rowsAccepted) accepted, \(s.rowsRejected) rejected")
             }
         }
         try ingestion.readAll(config.inputs)
@@ -84,34 +99,105 @@ public struct AuditRunner {
         var summary = counts
         summary.rowsRejected = rejected
         summary.warnings = ingestion.inputs.reduce(0) { $0 + $1.warnings }
-        let result = AuditResult(asOf: asOf, runDate: runDate, timeZone: config.timeZone.identifier == "GMT" ? "UTC" : config.timeZone.identifier,
+        var result = AuditResult(asOf: asOf, runDate: runDate, timeZone: config.timeZone.identifier == "GMT" ? "UTC" : config.timeZone.identifier,
                                  phase: evaluator.phase, policy: config.policy, summary: summary,
                                  customers: customers, violations: violations, dataQuality: ingestion.findings,
                                  inputs: ingestion.inputs)
+        let met = FailCondition.allCases.filter { config.failOn.contains($0) && AuditRunner.holds($0, in: result) }
+        let status: ExitStatus = met.isEmpty ? .ok : .conditionMet
+
+        var pending: HistoryRun?
         let folder: URL
         do {
             folder = try ReportPublisher.publish(outDir: config.outDir, name: asOf.iso) { dir in
-                _ = try ReportWriter.write(result, options: config.report, into: dir)
+                guard let history else {
+                    _ = try ReportWriter.write(result, options: config.report, into: dir)
+                    return
+                }
+                // One history transaction around the report's writing: recorded (pending, with the
+                // manifest's SHA-256 by which a killed run's report is recognised) before the folder
+                // is renamed into place, or not at all.
+                pending = try history.recordPending(result, outDir: RunJournal.canonicalPath(config.outDir),
+                                                    exitCode: status.rawValue, trendLimit: RunJournal.trendLength) { changes, trend in
+                    result.changes = changes
+                    result.trend = trend
+                    _ = try ReportWriter.write(result, options: config.report, into: dir)
+                    guard let sha = RunJournal.sha256(ofFile: dir.appendingPathComponent("manifest.json").path) else {
+                        throw AuditFailure(.cannotWrite, "\(dir.path)/manifest.json: cannot read it back")
+                    }
+                    return sha
+                }
+                stopForCrashTest(at: "after-commit")
             }
         } catch {
-            throw AuditFailure(.cannotWrite, "cannot write the report into \(config.outDir.path): \(error); the previous report is untouched")
+            // The publish failed after the history transaction committed (a rename): forget the run.
+            if let history, let run = pending { try? history.discard(run) }
+            let reason = (error as? AuditFailure)?.message ?? (error as? HistoryError)?.description ?? "\(error)"
+            throw AuditFailure(.cannotWrite, "cannot write the report into \(config.outDir.path): \(reason); the previous report is untouched")
+        }
+        stopForCrashTest(at: "after-publish")
+        if let history, var run = pending {
+            do {
+                try history.complete(&run)
+            } catch {
+                // The report is out; the next run (or `mca-audit history`) completes the entry from it.
+                logger.warning("\(error): the run stays pending in the history until the next run settles it")
+            }
+        }
+        if let keep = config.keep {
+            do {
+                let removed = try ReportRetention.prune(outDir: config.outDir, keep: keep)
+                if !removed.isEmpty, config.verbosity == .verbose {
+                    logger.info("--keep \(keep): removed \(removed.joined(separator: ", "))")
+                }
+            } catch {
+                logger.warning("--keep \(keep): \((error as? AuditFailure)?.message ?? "\(error)")")
+            }
         }
 
-        let met = FailCondition.allCases.filter { config.failOn.contains($0) && AuditRunner.holds($0, in: result) }
         if config.verbosity != .quiet {
             output(AuditRunner.closingLine(result, folder: folder))
             if !met.isEmpty { output("fail-on: \(met.map(\.rawValue).joined(separator: ", "))") }
         }
-        return met.isEmpty ? .ok : .conditionMet
+        return status
+    }
+
+    /// For the crash tests only: with `MCA_AUDIT_CRASH_TEST_STOP=<point>` in the environment, the run
+    /// stops itself (SIGSTOP) at that point so a test can SIGKILL it exactly there. The two points
+    /// are the only moments a run is pending in the history: after its transaction committed
+    /// (report not yet renamed into place) and after the publish (run not yet marked complete).
+    private func stopForCrashTest(at point: String) {
+        guard ProcessInfo.processInfo.environment["MCA_AUDIT_CRASH_TEST_STOP"] == point else { return }
+        raise(SIGSTOP)
+    }
+
+    /// Opens the history and settles what a killed run left pending; `nil` with `--no-history`.
+    private func openHistory() throws -> RunHistory? {
+        guard let path = configuration.historyPath else { return nil }
+        do {
+            let (history, settled) = try RunJournal.open(path: path, outDir: configuration.outDir)
+            for entry in settled where configuration.verbosity != .quiet { logger.notice("\(RunJournal.describe(entry))") }
+            return history
+        } catch let error as HistoryError {
+            throw AuditFailure(.cannotWrite, "cannot write the report into \(configuration.outDir.path): \(error.description) (--no-history runs without it); the previous report is untouched")
+        }
     }
 
     /// Findings go to stderr as `file:line: severity: message`; without --verbose, only the first few.
     private func reportFindings(_ findings: [Finding]) {
         guard configuration.verbosity != .quiet else { return }
         let limit = configuration.verbosity == .verbose ? Int.max : 20
-        for f in findings.prefix(limit) { diagnostics(f.diagnostic) }
+        for f in findings.prefix(limit) {
+            let metadata: Logger.Metadata = ["file": "\(f.file)", "line": "\(f.line)", "severity": "\(f.severity.rawValue)",
+                                             "code": "\(f.code.rawValue)"]
+            if f.severity == .warning {
+                logger.warning("\(f.message)", metadata: metadata)
+            } else {
+                logger.error("\(f.message)", metadata: metadata)
+            }
+        }
         if findings.count > limit {
-            diagnostics("mca-audit: \(findings.count - limit) more findings are listed in data-quality.csv")
+            logger.notice("\(findings.count - limit) more findings are listed in data-quality.csv")
         }
     }
 

@@ -11,7 +11,7 @@ struct CSVTable<Row> {
     let row: (inout TextBuffer, Row) -> Void
 }
 
-/// The six CSV reports of SPEC 4: RFC 4180 (CRLF, quotes doubled), UTF-8 without BOM, a header row.
+/// The six CSV reports of SPEC 4 (and `changes.csv`, SPEC 6): RFC 4180 (CRLF, quotes doubled), UTF-8 without BOM, a header row.
 /// Reports/README.md documents every column; keep it in step with the tables here.
 enum CSVReports {
     static let customersFile = "customers.csv"
@@ -20,6 +20,8 @@ enum CSVReports {
     static let invalidConfirmationsFile = "invalid-confirmations.csv"
     static let orderViolationsFile = "order-violations.csv"
     static let dataQualityFile = "data-quality.csv"
+    /// Written only when the run keeps a history (SPEC 6).
+    static let changesFile = "changes.csv"
 
     /// Every CSV report: its file name and how to write it.
     static func files(_ context: ReportContext) -> [(name: String, write: @Sendable (ReportFile) throws -> Void)] {
@@ -27,7 +29,7 @@ enum CSVReports {
         let violations = context.result.violations
         let findings = context.result.dataQuality
         let redactor = context.redactor
-        return [
+        let files: [(name: String, write: @Sendable (ReportFile) throws -> Void)] = [
             (customersFile, { try write(customerTable(customers), rows: customers.indices, to: $0) }),
             (blockedNewOrdersFile, {
                 try write(blockedNewOrderTable(customers),
@@ -45,6 +47,41 @@ enum CSVReports {
             }),
             (dataQualityFile, { try write(dataQualityTable(findings, redactor), rows: findings.indices, to: $0) }),
         ]
+        return files + changeFiles(context)
+    }
+
+    /// `changes.csv` when the run keeps a history: one row per customer per list of report.json `changes`.
+    static func changeFiles(_ context: ReportContext) -> [(name: String, write: @Sendable (ReportFile) throws -> Void)] {
+        guard let changes = context.result.changes else { return [] }
+        let lists = changes.lists
+        return [(changesFile, {
+            let rows = lists.indices.lazy.flatMap { list in
+                lists[list].changes.indices.lazy.map { RankedRow(size: 0, index: list, subIndex: $0) }
+            }
+            try write(changeTable(lists), rows: rows, to: $0)
+        })]
+    }
+
+    static func changeTable(_ lists: [(name: String, changes: [CustomerChange])]) -> CSVTable<RankedRow> {
+        CSVTable(columns: ["change", "customerId", "companyName", "statusBefore", "status", "newOrdersBefore", "newOrders",
+                           "seatChangesBefore", "seatChanges", "seatsBefore", "seats", "violationsBefore", "violations",
+                           "reasons"]) { t, row in
+            let change = lists[row.index].changes[row.subIndex]
+            t.csvField(lists[row.index].name)
+            t.csvField(change.customerId)
+            t.csvField(change.companyName)
+            t.csvField(change.before?.status.rawValue)
+            t.csvField(change.after.status.rawValue)
+            t.csvField(change.before?.newOrders.rawValue)
+            t.csvField(change.after.newOrders.rawValue)
+            t.csvField(change.before?.seatChanges.rawValue)
+            t.csvField(change.after.seatChanges.rawValue)
+            t.csvField(change.before?.seats)
+            t.csvField(change.after.seats)
+            t.csvField(change.before?.violations)
+            t.csvField(change.after.violations)
+            t.csvList(change.after.reasons)
+        }
     }
 
     static func write<Row>(_ table: CSVTable<Row>, rows: some Sequence<Row>, to file: ReportFile) throws {

@@ -10,7 +10,7 @@ struct MCAAuditCommand: ParsableCommand {
         commandName: "mca-audit",
         abstract: "Audit Microsoft Cloud Agreement acceptance confirmations of CSP customers.",
         version: toolVersion,
-        subcommands: [Audit.self, Generate.self],
+        subcommands: [Audit.self, Generate.self, History.self],
         defaultSubcommand: nil
     )
 }
@@ -50,6 +50,14 @@ struct Audit: ParsableCommand {
     var strict = false
     @Flag(name: .customLong("redact"), help: "Mask contact e-mails and phone numbers in every report.")
     var redact = false
+    @Option(name: .customLong("history"), help: ArgumentHelp("Run history file (default: DIR/history.sqlite).", valueName: "file"))
+    var history: String?
+    @Flag(name: .customLong("no-history"), help: "Keep no run history: report.json's changes and trend are null.")
+    var noHistory = false
+    @Option(name: .customLong("keep"), help: ArgumentHelp("After the run, remove all but the N newest report folders (never the one latest points at).", valueName: "n"))
+    var keep: Int?
+    @Option(name: .customLong("log-format"), help: ArgumentHelp("Log lines on stderr: text (file:line: severity: message) or json (one object per line).", valueName: "format"))
+    var logFormat: LogFormat = .text
     @Flag(name: .customLong("quiet"), help: "Only errors that stop the run.")
     var quiet = false
     @Flag(name: .customLong("verbose"), help: "Every finding on stderr, not only the first 20.")
@@ -59,13 +67,15 @@ struct Audit: ParsableCommand {
         if customers.isEmpty { throw ValidationError("--customers is required") }
         if orders.isEmpty { throw ValidationError("--orders is required") }
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
+        if noHistory && history != nil { throw ValidationError("--history and --no-history exclude each other") }
+        if let keep, keep < 1 { throw ValidationError("--keep must be at least 1 (the report just written)") }
     }
 
     func run() throws {
         let configuration = try makeConfiguration()
         let runner = AuditRunner(
             configuration: configuration,
-            diagnostics: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+            logger: StderrLogHandler.logger(format: logFormat),
             output: { line in print(line) })
         let status = runner.run()
         if status != .ok { throw ExitCode(status.rawValue) }
@@ -133,7 +143,8 @@ struct Audit: ParsableCommand {
             report: ReportOptions(formats: formats, redact: redact, toolVersion: toolVersion),
             dateFormat: dateFormat, delimiter: delimiterByte, failOn: conditions, strict: strict,
             verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
-            showProgress: isatty(STDERR_FILENO) != 0)
+            showProgress: isatty(STDERR_FILENO) != 0,
+            history: noHistory ? .none : history.map { .file($0) } ?? .inOutDir, keep: keep)
     }
 
     private func date(_ text: String, _ option: String) throws -> DayDate {

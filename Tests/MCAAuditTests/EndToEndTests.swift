@@ -34,7 +34,7 @@ func files(in dir: URL) throws -> [String] {
         #expect(latest == "2018-11-30")
         let report = tmp.url.appendingPathComponent("2018-11-30")
         #expect(try files(in: report) == [
-            "blocked-new-orders.csv", "blocked-seat-changes.csv", "customers.csv", "data-quality.csv",
+            "blocked-new-orders.csv", "blocked-seat-changes.csv", "changes.csv", "customers.csv", "data-quality.csv",
             "invalid-confirmations.csv", "manifest.json", "order-violations.csv", "report.html", "report.json",
             "summary.md",
         ])

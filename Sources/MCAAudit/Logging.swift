@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+
+/// How log lines on stderr are written (`--log-format`).
+public enum LogFormat: String, CaseIterable, Sendable {
+    /// For people: findings as `file:line: severity: message [CODE]`, everything else as `mca-audit: message`.
+    case text
+    /// For log collectors: one JSON object per line.
+    case json
+}
+
+/// A swift-log handler that writes one line per entry to stderr (or to any sink, for tests).
+///
+/// A finding is logged with the metadata `file`, `line`, `severity` and `code`; the text format
+/// turns those into the compiler-style diagnostic, the JSON format keeps them as fields.
+public struct StderrLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let format: LogFormat
+    private let sink: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - format: Text or JSON lines.
+    ///   - sink: Receives each line without its line break (default: stderr).
+    public init(format: LogFormat, sink: @escaping @Sendable (String) -> Void = StderrLogHandler.standardError) {
+        self.format = format
+        self.sink = sink
+    }
+
+    /// Writes `line` and a line break to stderr.
+    public static let standardError: @Sendable (String) -> Void = { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// A logger named `mca-audit` with this handler.
+    public static func logger(format: LogFormat, level: Logger.Level = .info,
+                              sink: @escaping @Sendable (String) -> Void = StderrLogHandler.standardError) -> Logger {
+        var logger = Logger(label: "mca-audit") { _ in StderrLogHandler(format: format, sink: sink) }
+        logger.logLevel = level
+        return logger
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var all = metadata
+        if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
+        if let own = event.metadata { all.merge(own) { $1 } }
+        switch format {
+        case .text: sink(StderrLogHandler.text(event, all))
+        case .json: sink(StderrLogHandler.json(event, all))
+        }
+    }
+
+    static func text(_ event: LogEvent, _ metadata: Logger.Metadata) -> String {
+        if let file = metadata["file"], let line = metadata["line"], let code = metadata["code"] {
+            let severity = metadata["severity"].map { "\($0)" } ?? "\(event.level)"
+            return "\(file):\(line): \(severity): \(event.message) [\(code)]"
+        }
+        return "mca-audit: \(event.message)"
+    }
+
+    static func json(_ event: LogEvent, _ metadata: Logger.Metadata) -> String {
+        var line = "{\"time\": "
+        appendJSONString(ISO8601DateFormatter().string(from: Date()), to: &line)
+        line += ", \"level\": "
+        appendJSONString(event.level.rawValue, to: &line)
+        line += ", \"message\": "
+        appendJSONString(event.message.description, to: &line)
+        for key in metadata.keys.sorted() {
+            line += ", "
+            appendJSONString(key, to: &line)
+            line += ": "
+            let value = "\(metadata[key].map { "\($0)" } ?? "")"
+            if key == "line" || key == "exitCode", let number = Int(value) {
+                line += String(number)
+            } else {
+                appendJSONString(value, to: &line)
+            }
+        }
+        return line + "}"
+    }
+
+    private static func appendJSONString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20 || c.value == 0x2028 || c.value == 0x2029:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
