@@ -1,3 +1,4 @@
+import MCAModel
 // Appending text to byte buffers without building a `String` per value: the generator writes
 // hundreds of millions of fields, and interpolation would cost more than everything else.
 
@@ -94,26 +95,15 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// Howard Hinnant's civil_from_days: (year, month, day) of a day count since 1970-01-01.
+// The calendar arithmetic is DayDate's (MCAModel): one implementation for the whole project.
+
+/// (year, month, day) of a day count since 1970-01-01.
 func civilDate(_ days: Int) -> (Int, Int, Int) {
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    let c = DayDate(daysSinceEpoch: days).components
+    return (c.year, c.month, c.day)
 }
 
-/// Days since 1970-01-01 of a valid calendar date.
+/// Days since 1970-01-01 of a calendar date (the generator only builds valid ones).
 func daysSinceEpoch(_ year: Int, _ month: Int, _ day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = (month + 9) % 12
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
+    DayDate(year: year, month: month, day: day)?.daysSinceEpoch ?? 0
 }
