@@ -59,9 +59,28 @@ public struct StderrLogHandler: LogHandler {
     static func text(_ event: LogEvent, _ metadata: Logger.Metadata) -> String {
         if let file = metadata["file"], let line = metadata["line"], let code = metadata["code"] {
             let severity = metadata["severity"].map { "\($0)" } ?? "\(event.level)"
-            return "\(file):\(line): \(severity): \(event.message) [\(code)]"
+            return terminalSafe("\(file):\(line): \(severity): \(event.message) [\(code)]")
         }
-        return "mca-audit: \(event.message)"
+        // A run's own message may span lines (a fatal finding, then what it means for the run).
+        return "mca-audit: " + event.message.description.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { terminalSafe(String($0)) }.joined(separator: "\n")
+    }
+
+    /// `text` with every control character (C0, DEL, C1: ESC sequences, BEL, carriage returns,
+    /// line breaks) written as `\u{1B}`, so a value from an input file can neither drive the
+    /// terminal that shows stderr nor forge a diagnostic line of its own.
+    static func terminalSafe(_ text: String) -> String {
+        let isControl: (Unicode.Scalar) -> Bool = { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     static func json(_ event: LogEvent, _ metadata: Logger.Metadata) -> String {

@@ -257,6 +257,15 @@ final class CSVScanner {
             return
         }
         end += n
+        // A record that does not fit is scanned again from its start after every refill, so read
+        // at least as much again as is pending (or up to a full buffer or the end): a pipe hands
+        // out 64 KiB per read, and refilling by that much would make a long record quadratic.
+        let wanted = min(buffer.count, 2 * (end - n))
+        while end < wanted {
+            let m = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+            if m == 0 { eof = true; break }
+            end += m
+        }
     }
 
     private func bytes(at i: Int) -> UnsafeRawBufferPointer {

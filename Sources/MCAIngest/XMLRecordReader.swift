@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CLibXML2
 import MCAModel
 
@@ -105,6 +110,10 @@ struct XMLParseState {
         xmlSetExternalEntityLoader { _, _, _ in nil }
     }()
 
+    /// Where libxml2's default handler writes unstructured messages during a parse (it writes to
+    /// the handler's context as a `FILE *`).
+    nonisolated(unsafe) private static let discardedOutput = UnsafeMutableRawPointer(fopen("/dev/null", "w"))
+
     static func run(_ source: any ByteSource, chunkSize: Int, schema: Schema, maxFieldBytes: Int,
                     emit: @escaping (RawRecord) throws -> Void) throws {
         _ = processGuards
@@ -114,6 +123,18 @@ struct XMLParseState {
         defer {
             state.deinitialize(count: 1)
             state.deallocate()
+        }
+        // Errors libxml2 raises without a parser context (a byte the declared encoding cannot
+        // convert) go to this thread's handlers, which print to stderr: route the structured ones
+        // to this parse and the unstructured ones ("xmlParseChunk: encoder error") to /dev/null.
+        xmlSetStructuredErrorFunc(state) { ctx, error in
+            guard let state = XMLParseState.from(ctx), let error else { return }
+            state.pointee.noteLibxmlError(error.pointee)
+        }
+        xmlSetGenericErrorFunc(discardedOutput, nil)
+        defer {
+            xmlSetStructuredErrorFunc(nil, nil)
+            xmlSetGenericErrorFunc(nil, nil)
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -135,6 +156,13 @@ struct XMLParseState {
         state.pointee.ctxt = ctxt
         defer {
             state.pointee.ctxt = nil
+            // For "expat compatibility in SAX mode" libxml2 records an entity declaration in a
+            // document of its own (ctxt->myDoc) even with our entityDecl callback set, and
+            // xmlFreeParserCtxt does not free that document.
+            if let doc = ctxt.pointee.myDoc {
+                ctxt.pointee.myDoc = nil
+                xmlFreeDoc(doc)
+            }
             xmlFreeParserCtxt(ctxt)
         }
         // Only NONET: no NOENT (entity substitution), DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE.
@@ -171,6 +199,12 @@ struct XMLParseState {
         guard let e = libxmlError else {
             return FatalInputError(line: currentLine, code: .malformedDocument,
                                    message: "XML document is not well-formed (libxml2 error \(code))")
+        }
+        // An error raised without a parser context (a byte the declared encoding cannot convert)
+        // has no line of its own and says nothing about the document's structure.
+        if e.line == 0 {
+            return FatalInputError(line: currentLine, code: .malformedDocument,
+                                   message: "XML document is not well-formed: \(e.message)")
         }
         if atEnd, !sawElement {
             return FatalInputError(line: e.line, code: .malformedDocument,
@@ -247,6 +281,8 @@ struct XMLParseState {
         guard libxmlError == nil, error.level == XML_ERR_FATAL else { return }
         var message = error.message.map { String(cString: $0) } ?? "error \(error.code)"
         while let last = message.last, last.isWhitespace { message.removeLast() }
+        // Some messages run over two lines ("…indicate encoding !\nBytes: 0xE9 …"); a diagnostic is one.
+        message = message.split(whereSeparator: \.isNewline).joined(separator: " ")
         libxmlError = (error.code, Int(error.line), message)
     }
 
