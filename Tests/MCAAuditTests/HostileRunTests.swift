@@ -57,33 +57,8 @@ private func inputCounts(_ report: [String: Any]) -> [[Int]] {
     return inputs.map { i in ["rowsRead", "rowsAccepted", "rowsRejected"].map { (i[$0] as? Int) ?? -1 } }
 }
 
-/// What a bash wrapper run gave (BinaryRun has no public initialiser).
-private struct ShellRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
 /// Runs `script` with bash (for umask, ulimit, strace wrappers); `$MCA` is the built binary.
-private func bash(_ script: String, in dir: URL = RepoPaths.root) throws -> ShellRun {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/bash")
-    p.arguments = ["-c", script]
-    p.currentDirectoryURL = dir
-    var env = ProcessInfo.processInfo.environment
-    env["MCA"] = MCAAuditBinary.url.path
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return ShellRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                     stderr: String(decoding: e, as: UTF8.self))
-}
+private func bash(_ script: String) throws -> BinaryRun { try MCAAuditBinary.runShell(script) }
 
 private func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
@@ -666,7 +641,7 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
         var customers = "Customer ID,Company Name\n"
         for i in 0..<3_000 { customers += "c-\(i),\(String(repeating: "Company \(i) ", count: 8))\n" }
         let c = try write(customers, "customers.csv", in: tmp.url)
-        let limited = { (args: [String]) throws -> ShellRun in
+        let limited = { (args: [String]) throws -> BinaryRun in
             let quoted = (["audit"] + args + asOfArguments + ["--out", out.path]).map(shellQuote).joined(separator: " ")
             return try bash("trap '' XFSZ; ulimit -f 128; exec \"$MCA\" \(quoted)")
         }

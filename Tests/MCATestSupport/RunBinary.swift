@@ -5,6 +5,15 @@ public struct BinaryRun: Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+
+    /// Waits for a started process and collects its status and output.
+    static func finish(_ p: (process: Process, stdout: Pipe, stderr: Pipe)) -> BinaryRun {
+        let out = p.stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = p.stderr.fileHandleForReading.readDataToEndOfFile()
+        p.process.waitUntilExit()
+        return BinaryRun(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                         stderr: String(decoding: err, as: UTF8.self))
+    }
 }
 
 /// Runs the built `mca-audit` binary and the like, as a user would.
@@ -25,21 +34,31 @@ public enum MCAAuditBinary {
 
     /// Runs `mca-audit` with `arguments` in `directory` (default: the repository root) and waits.
     public static func run(_ arguments: [String], in directory: URL = RepoPaths.root) throws -> BinaryRun {
-        let p = try start(arguments, in: directory)
-        let out = p.stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = p.stderr.fileHandleForReading.readDataToEndOfFile()
-        p.process.waitUntilExit()
-        return BinaryRun(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                         stderr: String(decoding: err, as: UTF8.self))
+        BinaryRun.finish(try start(arguments, in: directory))
+    }
+
+    /// Runs `script` with bash (for umask, ulimit, strace wrappers) in `directory`; `$MCA` is the
+    /// built binary.
+    public static func runShell(_ script: String, in directory: URL = RepoPaths.root) throws -> BinaryRun {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MCA"] = url.path
+        return BinaryRun.finish(try start(URL(fileURLWithPath: "/bin/bash"), ["-c", script], in: directory,
+                                          environment: environment))
     }
 
     /// Starts `mca-audit` without waiting (for kill tests). Output goes to pipes the caller may read.
     public static func start(_ arguments: [String], in directory: URL = RepoPaths.root) throws
         -> (process: Process, stdout: Pipe, stderr: Pipe) {
+        try start(url, arguments, in: directory, environment: nil)
+    }
+
+    private static func start(_ executable: URL, _ arguments: [String], in directory: URL,
+                              environment: [String: String]?) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
         let p = Process()
-        p.executableURL = url
+        p.executableURL = executable
         p.arguments = arguments
         p.currentDirectoryURL = directory
+        if let environment { p.environment = environment }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
