@@ -10,6 +10,9 @@ public struct RawRecord: Sendable {
     private var bytes: [UInt8] = []
     private var spans: [Int]
     private var hasSpans = false
+    /// Whether any field holds a String (XML, JSON, tests): the CSV fast path never does, so its
+    /// `reset` and `setValidUTF8` skip `values` entirely.
+    private var hasValues = false
     /// Set when the record cannot be read (INVALID_UTF8, MALFORMED_ROW): it is rejected.
     public var rejection: RowIssue?
     /// Warnings that keep the row (RAGGED_ROW).
@@ -29,6 +32,7 @@ public struct RawRecord: Sendable {
         }
         set {
             values[field.rawValue] = newValue
+            if newValue != nil { hasValues = true }
             spans[2 * field.rawValue + 1] = -1
         }
     }
@@ -47,7 +51,7 @@ public struct RawRecord: Sendable {
 
     /// Sets a field from bytes already checked to be valid UTF-8 (the CSV reader's fast path).
     public mutating func setValidUTF8(_ field: Field, _ value: UnsafeRawBufferPointer) {
-        values[field.rawValue] = nil
+        if hasValues { values[field.rawValue] = nil }
         spans[2 * field.rawValue] = bytes.count
         spans[2 * field.rawValue + 1] = value.count
         bytes.append(contentsOf: value.bindMemory(to: UInt8.self))
@@ -56,15 +60,24 @@ public struct RawRecord: Sendable {
 
     /// Sets a field unless it already has a value: the first occurrence of a field wins.
     public mutating func setIfAbsent(_ field: Field, _ value: String) {
-        if values[field.rawValue] == nil, spans[2 * field.rawValue + 1] < 0 { values[field.rawValue] = value }
+        if values[field.rawValue] == nil, spans[2 * field.rawValue + 1] < 0 {
+            values[field.rawValue] = value
+            hasValues = true
+        }
     }
 
     /// Clears every value and problem for reuse, keeping the storage.
     public mutating func reset(line: Int) {
         self.line = line
-        for i in values.indices where values[i] != nil { values[i] = nil }
+        if hasValues {
+            for i in values.indices where values[i] != nil { values[i] = nil }
+            hasValues = false
+        }
         if hasSpans {
-            for i in stride(from: 1, to: spans.count, by: 2) { spans[i] = -1 }
+            spans.withUnsafeMutableBufferPointer { span in
+                var i = 1
+                while i < span.count { span[i] = -1; i += 2 }
+            }
             bytes.removeAll(keepingCapacity: true)
             hasSpans = false
         }
