@@ -50,14 +50,14 @@ public enum ReportWriter {
         let folder = directory.path
         // Largest first, so the long ones start while the short ones fill the other core.
         var jobs: [ReportJob] = []
+        if options.formats.contains(.xlsx) {
+            jobs.append(ReportJob(name: XLSXReport.fileName) { try XLSXReport.write(context, to: $0) })
+        }
         if options.formats.contains(.json) {
             jobs.append(ReportJob(name: ReportJSON.fileName) { try ReportJSON.write(context, to: $0) })
         }
         if options.formats.contains(.csv) {
             jobs += CSVReports.files(context).map { ReportJob(name: $0.name, write: $0.write) }
-        }
-        if options.formats.contains(.xlsx) {
-            jobs.append(ReportJob(name: XLSXReport.fileName) { try XLSXReport.write(context, to: $0) })
         }
         if options.formats.contains(.html) {
             jobs.append(ReportJob(name: HTMLReport.fileName) { try HTMLReport.write(context, to: $0) })
