@@ -31,7 +31,7 @@ struct XLSXWorkbook {
         } catch {
             throw ReportWriteError(path: archivePath, reason: "cannot create the zip archive: \(error)")
         }
-        var parts: [(path: String, xml: String)] = [
+        let parts: [(path: String, xml: String)] = [
             ("[Content_Types].xml", contentTypes),
             ("_rels/.rels", XLSXWorkbook.packageRelationships),
             ("xl/workbook.xml", workbook),
@@ -44,7 +44,6 @@ struct XLSXWorkbook {
                 data.subdata(in: Int(position)..<Int(position) + size)
             }
         }
-        parts.removeAll()
         for (index, sheet) in sheets.enumerated() {
             guard let handle = FileHandle(forReadingAtPath: sheet.partFile) else {
                 throw ReportWriteError(path: sheet.partFile, reason: "cannot read the worksheet part")
