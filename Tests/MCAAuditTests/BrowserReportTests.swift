@@ -63,6 +63,11 @@ import Testing
       }
       try {
         result.searchBoxes = document.querySelectorAll('input[type=search]').length;
+        result.counts = {};
+        Array.prototype.forEach.call(document.querySelectorAll('#summary ul.counts li'), function (li) {
+          var n = li.querySelector('.n');
+          result.counts[li.textContent.replace(n.textContent, '').trim()] = parseInt(n.textContent, 10);
+        });
         step('loaded', 'blocked-seat-changes');
         header('blocked-seat-changes', 'Seats').click();
         step('seats once', 'blocked-seat-changes');
@@ -124,6 +129,14 @@ import Testing
             with: Data(contentsOf: folder.appendingPathComponent("report.json"))) as? [String: Any])
         let customers = try #require(json["customers"] as? [[String: Any]])
         let summary = try #require(json["summary"] as? [String: Any])
+
+        // The header's counts are report.json's.
+        let counts = try #require(result["counts"] as? [String: Int])
+        for (label, key) in [("customers", "customers"), ("blocked from new orders", "blockedNewOrders"),
+                             ("blocked from seat changes", "blockedSeatChanges"), ("seats affected", "seatsAffected"),
+                             ("order violations", "violations"), ("rejected rows", "rowsRejected"), ("warnings", "warnings")] {
+            #expect(counts[label] != nil && counts[label] == summary[key] as? Int, "\(label): \(counts)")
+        }
 
         // Without JavaScript: every row is in the parsed page, none hidden, no search box yet.
         let staticPage = try #require(result["static"] as? [String: Any])
