@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -27,7 +28,8 @@ let package = Package(
         .target(name: "MCAEvaluate", dependencies: ["MCAModel"]),
         .target(
             name: "MCAReport",
-            dependencies: ["MCAModel", "MCAEvaluate", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["MCAModel", "MCAEvaluate", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(
             name: "MCAAudit",
@@ -42,7 +44,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "mca-bench", dependencies: ["MCAIngest", "MCAModel"]),
-        .target(name: "MCATestSupport", dependencies: ["MCAModel"], path: "Tests/MCATestSupport"),
+        .target(name: "MCATestSupport", dependencies: ["MCAModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                path: "Tests/MCATestSupport"),
         .testTarget(name: "MCAIngestTests", dependencies: ["MCAIngest", "MCATestSupport"]),
         .testTarget(name: "MCAEvaluateTests", dependencies: ["MCAEvaluate", "MCAIngest", "MCATestSupport"]),
         .testTarget(name: "MCAReportTests", dependencies: ["MCAReport", "MCAEvaluate", "MCATestSupport"]),

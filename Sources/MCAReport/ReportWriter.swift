@@ -12,6 +12,11 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     case md
     /// The six CSV files.
     case csv
+    /// `report.xlsx`, one sheet per CSV list; not in the default set (`--report ...,xlsx`).
+    case xlsx
+
+    /// What a run writes when `--report` is not given: SPEC 4's json, html, md and csv.
+    public static let defaultFormats: Set<ReportFormat> = [.json, .html, .md, .csv]
 }
 
 /// What to write and how.
@@ -23,7 +28,7 @@ public struct ReportOptions: Sendable {
     /// The version of mca-audit, recorded in `manifest.json` and the HTML footer.
     public var toolVersion: String
 
-    public init(formats: Set<ReportFormat> = Set(ReportFormat.allCases), redact: Bool = false, toolVersion: String) {
+    public init(formats: Set<ReportFormat> = ReportFormat.defaultFormats, redact: Bool = false, toolVersion: String) {
         self.formats = formats
         self.redact = redact
         self.toolVersion = toolVersion
@@ -45,6 +50,9 @@ public enum ReportWriter {
         let folder = directory.path
         // Largest first, so the long ones start while the short ones fill the other core.
         var jobs: [ReportJob] = []
+        if options.formats.contains(.xlsx) {
+            jobs.append(ReportJob(name: XLSXReport.fileName) { try XLSXReport.write(context, to: $0) })
+        }
         if options.formats.contains(.json) {
             jobs.append(ReportJob(name: ReportJSON.fileName) { try ReportJSON.write(context, to: $0) })
         }

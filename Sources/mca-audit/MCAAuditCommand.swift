@@ -38,7 +38,7 @@ struct Audit: ParsableCommand {
     var policy: String?
     @Option(name: .customLong("out"), help: ArgumentHelp("Report folder.", valueName: "dir"))
     var out: String = "Reports"
-    @Option(name: .customLong("report"), help: ArgumentHelp("Report formats: json,html,md,csv (default: all).", valueName: "list"))
+    @Option(name: .customLong("report"), help: ArgumentHelp("Report formats: json,html,md,csv,xlsx (default: json,html,md,csv).", valueName: "list"))
     var report: String?
     @Option(name: .customLong("date-format"), help: ArgumentHelp("One more date layout, e.g. \"M/d/yyyy h:mm:ss a\".", valueName: "pattern"))
     var dateFormat: String?
@@ -104,12 +104,12 @@ struct Audit: ParsableCommand {
                 throw ValidationError("--policy \(policy): \(error)")
             }
         }
-        var formats = Set(ReportFormat.allCases)
+        var formats = ReportFormat.defaultFormats
         if let report {
             formats = []
             for name in report.split(separator: ",") {
                 guard let f = ReportFormat(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                    throw ValidationError("--report: unknown format '\(name)' (json, html, md, csv)")
+                    throw ValidationError("--report: unknown format '\(name)' (json, html, md, csv, xlsx)")
                 }
                 formats.insert(f)
             }

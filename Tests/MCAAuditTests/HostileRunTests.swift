@@ -62,37 +62,6 @@ private func bash(_ script: String) throws -> BinaryRun { try MCAAuditBinary.run
 
 private func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-/// RFC 4180 cells of a CSV report.
-private func csvCells(_ text: String) -> [[String]] {
-    var rows: [[String]] = [], row: [String] = [], cell = ""
-    var quoted = false, i = text.unicodeScalars.startIndex
-    let s = text.unicodeScalars
-    while i < s.endIndex {
-        let c = s[i]
-        if quoted {
-            if c == "\"" {
-                let n = s.index(after: i)
-                if n < s.endIndex, s[n] == "\"" { cell.unicodeScalars.append("\""); i = s.index(after: n); continue }
-                quoted = false
-            } else {
-                cell.unicodeScalars.append(c)
-            }
-        } else if c == "\"" {
-            quoted = true
-        } else if c == "," {
-            row.append(cell); cell = ""
-        } else if c == "\n" || c == "\r" {
-            if c == "\r", s.index(after: i) < s.endIndex, s[s.index(after: i)] == "\n" { i = s.index(after: i) }
-            row.append(cell); rows.append(row); row = []; cell = ""
-        } else {
-            cell.unicodeScalars.append(c)
-        }
-        i = s.index(after: i)
-    }
-    if !cell.isEmpty || !row.isEmpty { row.append(cell); rows.append(row) }
-    return rows
-}
-
 /// An orders export of about `megabytes` MB for the Fixtures customers (kill and disk tests).
 private func bigOrders(megabytes: Int, in dir: URL) throws -> String {
     var text = "OrderId,CustomerId,CreationDate,Status,LineItemNumber,OfferId,SubscriptionId,Quantity,BillingType,TransactionType\n"
@@ -428,7 +397,7 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
         let tmp = try TemporaryFolder()
         defer { tmp.remove() }
         let out = tmp.url.appendingPathComponent("out")
-        let run = try audit(["--redact", "--verbose"], out: out)
+        let run = try audit(["--redact", "--verbose", "--report", "json,html,md,csv,xlsx"], out: out)
         #expect(run.status == 0, "\(run.stderr)")
         // Every e-mail and phone of the fixtures' contacts, as written there.
         var contacts: [String] = []
@@ -439,8 +408,16 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
             }
         }
         #expect(contacts.count == 17)
-        let files = try snapshot(out)
-        #expect(files.count >= 10)
+        var files = try snapshot(out)
+        #expect(files.count >= 11)
+        // An xlsx is deflated: what it holds is in its entries.
+        for (file, data) in files where file.hasSuffix(".xlsx") {
+            #expect(data.count > 0)
+            let entries = try ZipEntries.read(out.appendingPathComponent(file))
+            #expect(entries.count == 11, "\(file): \(entries.keys.sorted())")
+            for (entry, bytes) in entries { files["\(file)!\(entry)"] = bytes }
+        }
+        #expect(files.keys.contains("2018-11-30/report.xlsx!xl/worksheets/sheet4.xml"))
         for (file, data) in files {
             let text = String(decoding: data, as: UTF8.self)
             for contact in contacts {
@@ -464,6 +441,8 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
         // The masks are there (so the check above is not vacuous).
         let invalid = String(decoding: files["2018-11-30/invalid-confirmations.csv"] ?? Data(), as: UTF8.self)
         #expect(invalid.contains("e***@scripty.example"), "\(invalid)")
+        let sheet = String(decoding: files["2018-11-30/report.xlsx!xl/worksheets/sheet4.xml"] ?? Data(), as: UTF8.self)
+        #expect(sheet.contains("<t>e***@scripty.example</t>"), "\(sheet)")
     }
 
     @Test(arguments: ["000", "022", "077"])

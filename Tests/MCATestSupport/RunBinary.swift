@@ -6,6 +6,12 @@ public struct BinaryRun: Sendable {
     public var stdout: String
     public var stderr: String
 
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
     /// Waits for a started process and collects its status and output.
     static func finish(_ p: (process: Process, stdout: Pipe, stderr: Pipe)) -> BinaryRun {
         let out = p.stdout.fileHandleForReading.readDataToEndOfFile()

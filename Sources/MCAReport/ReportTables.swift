@@ -1,0 +1,201 @@
+import MCAEvaluate
+import MCAModel
+
+/// Where a table row writes its cells: CSV fields (`TextBuffer`) or spreadsheet cells (`XLSXRowCells`).
+///
+/// A table calls one method per column, in the order of its `columns`, so each format decides
+/// how a number, a date or a text looks while the tables say once what goes in which column.
+protocol TableCells {
+    /// A text cell; `nil` leaves it empty.
+    mutating func text(_ value: String?)
+    /// A number cell; `nil` leaves it empty.
+    mutating func number(_ value: Int?)
+    /// A date cell; `nil` leaves it empty.
+    mutating func date(_ value: DayDate?)
+}
+
+extension TableCells {
+    /// Codes joined with `;` in one text cell.
+    mutating func list(_ codes: [String]) {
+        text(codes.count == 1 ? codes[0] : codes.joined(separator: ";"))
+    }
+
+    /// A date as it was read: the date, the unreadable text as written, or empty.
+    mutating func date(_ field: DateField?) {
+        switch field {
+        case .date(let value): date(value)
+        case .invalid(let raw): text(raw)
+        case .missing, nil: text(nil)
+        }
+    }
+}
+
+/// A list's header, and how one row writes its cells (in the order of `columns`).
+///
+/// A row is an index into the result's arrays (`Int`, or a `RankedRow` for a subscription), so
+/// cells are read in place and no customer is copied for a row.
+struct ReportTable<Row, Cells: TableCells> {
+    let columns: [String]
+    let row: (inout Cells, Row) -> Void
+}
+
+/// Something that writes whole tables in one format: a CSV file, a worksheet.
+protocol TableSink {
+    associatedtype Cells: TableCells
+    /// Writes the header and then every row, in order.
+    mutating func write<Row>(_ table: ReportTable<Row, Cells>, rows: some Sequence<Row>) throws
+}
+
+/// The lists of SPEC 4 that are written as tables: one CSV file each, one sheet each in report.xlsx.
+/// Reports/README.md documents every column; keep it in step with the tables here.
+enum ReportList: CaseIterable, Sendable {
+    case customers, blockedNewOrders, blockedSeatChanges, invalidConfirmations, orderViolations, dataQuality
+
+    var csvFileName: String {
+        switch self {
+        case .customers: return "customers.csv"
+        case .blockedNewOrders: return "blocked-new-orders.csv"
+        case .blockedSeatChanges: return "blocked-seat-changes.csv"
+        case .invalidConfirmations: return "invalid-confirmations.csv"
+        case .orderViolations: return "order-violations.csv"
+        case .dataQuality: return "data-quality.csv"
+        }
+    }
+
+    /// The worksheet's name in report.xlsx (at most 31 characters, none of `[]:*?/\`).
+    var sheetName: String {
+        switch self {
+        case .customers: return "Customers"
+        case .blockedNewOrders: return "Blocked new orders"
+        case .blockedSeatChanges: return "Blocked seat changes"
+        case .invalidConfirmations: return "Invalid confirmations"
+        case .orderViolations: return "Order violations"
+        case .dataQuality: return "Data quality"
+        }
+    }
+
+    /// Writes this list (header, then every row in report order) through `sink`.
+    func write<Sink: TableSink>(_ context: ReportContext, to sink: inout Sink) throws {
+        let customers = context.result.customers
+        switch self {
+        case .customers:
+            try sink.write(ReportTables.customers(customers), rows: customers.indices)
+        case .blockedNewOrders:
+            try sink.write(ReportTables.blockedNewOrders(customers),
+                           rows: customers.indices.lazy.filter { customers[$0].newOrders.isBlocking })
+        case .blockedSeatChanges:
+            try sink.write(ReportTables.blockedSeatChanges(customers), rows: blockedSubscriptionRows(customers))
+        case .invalidConfirmations:
+            try sink.write(ReportTables.invalidConfirmations(customers, context.redactor),
+                           rows: customers.indices.lazy.filter { customers[$0].status == .invalid })
+        case .orderViolations:
+            let violations = context.result.violations
+            try sink.write(ReportTables.orderViolations(violations, CompanyLookup(customers)), rows: violations.indices)
+        case .dataQuality:
+            let findings = context.result.dataQuality
+            try sink.write(ReportTables.dataQuality(findings, context.redactor), rows: findings.indices)
+        }
+    }
+}
+
+/// The columns of each list and what goes in them, for every format.
+enum ReportTables {
+    static func customers<Cells>(_ c: [CustomerOutcome]) -> ReportTable<Int, Cells> {
+        ReportTable(columns: ["customerId", "companyName", "domain", "cloud", "status", "reasons", "confirmedOn",
+                              "newOrders", "seatChanges", "daysToCutover", "seatBasedSubscriptions", "seats"]) { t, i in
+            t.text(c[i].customerId)
+            t.text(c[i].companyName)
+            t.text(c[i].domain)
+            t.text(c[i].cloud.rawValue)
+            t.text(c[i].status.rawValue)
+            t.list(c[i].reasons)
+            t.date(c[i].confirmedOn)
+            t.text(c[i].newOrders.rawValue)
+            t.text(c[i].seatChanges.rawValue)
+            t.number(c[i].daysToCutover)
+            t.number(c[i].subscriptions.count)
+            t.number(seatTotal(c, i))
+        }
+    }
+
+    static func blockedNewOrders<Cells>(_ c: [CustomerOutcome]) -> ReportTable<Int, Cells> {
+        ReportTable(columns: ["customerId", "companyName", "cloud", "status", "reasons", "newOrders", "daysToCutover",
+                              "seats"]) { t, i in
+            t.text(c[i].customerId)
+            t.text(c[i].companyName)
+            t.text(c[i].cloud.rawValue)
+            t.text(c[i].status.rawValue)
+            t.list(c[i].reasons)
+            t.text(c[i].newOrders.rawValue)
+            t.number(c[i].daysToCutover)
+            t.number(seatTotal(c, i))
+        }
+    }
+
+    static func blockedSeatChanges<Cells>(_ c: [CustomerOutcome]) -> ReportTable<RankedRow, Cells> {
+        ReportTable(columns: ["customerId", "companyName", "status", "seatChanges", "subscriptionId", "offerId",
+                              "offerName", "seats", "daysToCutover"]) { t, row in
+            let (i, s) = (row.index, row.subIndex)
+            t.text(c[i].customerId)
+            t.text(c[i].companyName)
+            t.text(c[i].status.rawValue)
+            t.text(c[i].seatChanges.rawValue)
+            t.text(c[i].subscriptions[s].subscriptionId)
+            t.text(c[i].subscriptions[s].offerId)
+            t.text(c[i].subscriptions[s].offerName)
+            t.number(c[i].subscriptions[s].seats)
+            t.number(c[i].daysToCutover)
+        }
+    }
+
+    static func invalidConfirmations<Cells>(_ c: [CustomerOutcome], _ redactor: Redactor) -> ReportTable<Int, Cells> {
+        ReportTable(columns: ["customerId", "companyName", "defects", "firstName", "lastName", "email", "phoneNumber",
+                              "dateAgreed", "agreementType", "templateId", "recordedByRole"]) { t, i in
+            t.text(c[i].customerId)
+            t.text(c[i].companyName)
+            t.list(c[i].reasons)
+            t.text(c[i].newestRecord?.firstName)
+            t.text(c[i].newestRecord?.lastName)
+            t.text(redactor.email(c[i].newestRecord?.email))
+            t.text(redactor.phone(c[i].newestRecord?.phoneNumber))
+            t.date(c[i].newestRecord?.dateAgreed)
+            t.text(c[i].newestRecord?.agreementType)
+            t.text(c[i].newestRecord?.templateId)
+            t.text(c[i].newestRecord?.recordedByRole)
+        }
+    }
+
+    /// - Parameter companies: asked in row order, which is the order it needs.
+    static func orderViolations<Cells>(_ v: [Violation], _ companies: CompanyLookup) -> ReportTable<Int, Cells> {
+        ReportTable(columns: ["customerId", "companyName", "orderId", "lineItemNumber", "creationDate", "subscriptionId",
+                              "offerId", "quantity", "code"]) { t, i in
+            t.text(v[i].customerId)
+            t.text(companies.companyName(of: v[i].customerId))
+            t.text(v[i].orderId)
+            t.number(v[i].lineItemNumber)
+            t.date(v[i].creationDate)
+            t.text(v[i].subscriptionId)
+            t.text(v[i].offerId)
+            t.number(v[i].quantity)
+            t.text(Violation.code)
+        }
+    }
+
+    static func dataQuality<Cells>(_ f: [Finding], _ redactor: Redactor) -> ReportTable<Int, Cells> {
+        ReportTable(columns: ["file", "line", "severity", "code", "message"]) { t, i in
+            t.text(f[i].file)
+            t.number(f[i].line)
+            t.text(f[i].severity.rawValue)
+            t.text(f[i].code.rawValue)
+            t.text(redactor.scrub(f[i].message))
+        }
+    }
+}
+
+/// The spreadsheet formula rule of SPEC 4: a cell starting with `=`, `+`, `-`, `@`, tab or carriage
+/// return would run as a formula, so CSV and xlsx cells prefix it with `'`.
+@inline(__always)
+func startsFormula(_ first: UInt8) -> Bool {
+    first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
+        || first == UInt8(ascii: "@") || first == 0x09 || first == 0x0D
+}
