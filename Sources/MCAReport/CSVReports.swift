@@ -32,7 +32,7 @@ enum CSVReports {
             let rows = lists.indices.lazy.flatMap { list in
                 lists[list].changes.indices.lazy.map { RankedRow(size: 0, index: list, subIndex: $0) }
             }
-            var sink = CSVSink(file: file)
+            let sink = CSVSink(file: file)
             try sink.write(changeTable(lists), rows: rows)
         })]
     }
