@@ -6,19 +6,26 @@ struct CaseInsensitiveKey: Hashable, Sendable {
     init(_ text: String) { self.text = text }
 
     static func == (a: CaseInsensitiveKey, b: CaseInsensitiveKey) -> Bool {
-        var x = a.text, y = b.text
-        return x.withUTF8 { p in
-            y.withUTF8 { q in
-                guard p.count == q.count else { return false }
+        guard a.text.utf8.count == b.text.utf8.count else { return false }
+        return a.withBytes { p in
+            b.withBytes { q in
                 for i in 0..<p.count where lower(p[i]) != lower(q[i]) { return false }
                 return true
             }
         }
     }
 
-    func hash(into hasher: inout Hasher) {
+    /// The text's UTF-8 bytes, in place for a native string (no copy of the String, so no
+    /// reference counting per comparison), through a copy otherwise.
+    @inline(__always)
+    private func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = text.utf8.withContiguousStorageIfAvailable(body) { return r }
         var t = text
-        t.withUTF8 { p in
+        return t.withUTF8(body)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        withBytes { p in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
                 var n = 0
                 for c in p {
@@ -37,9 +44,8 @@ struct CaseInsensitiveKey: Hashable, Sendable {
 
     /// Orders keys as their lower-cased texts would sort (byte order), again without copies.
     static func < (a: CaseInsensitiveKey, b: CaseInsensitiveKey) -> Bool {
-        var x = a.text, y = b.text
-        return x.withUTF8 { p in
-            y.withUTF8 { q in
+        a.withBytes { p in
+            b.withBytes { q in
                 let n = min(p.count, q.count)
                 for i in 0..<n {
                     let l = lower(p[i]), r = lower(q[i])
