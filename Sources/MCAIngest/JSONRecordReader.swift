@@ -213,15 +213,8 @@ private struct JSONItemParser {
                 } else {
                     try tok.skipValue(level: 1)
                 }
-                let c = try tok.peekNonWhitespace()
-                if c == 0x2C {
-                    tok.advance()
-                    b = try tok.peekNonWhitespace()
-                    continue
-                }
-                guard c == 0x7D else { throw tok.unexpected(c, expecting: "',' or '}'") }
-                tok.advance()
-                break
+                guard try tok.continueAfterValue(closer: 0x7D) else { break }
+                b = try tok.peekNonWhitespace()
             }
         }
         if !sawItems { throw documentError("the top-level object has no \"items\" array") }
@@ -244,16 +237,11 @@ private struct JSONItemParser {
             tok.position = .inItem(itemNumber)
             try readItem(first, emit: emit)
             tok.position = .afterItem(itemNumber)
-            let c = try tok.peekNonWhitespace()
-            if c == 0x2C {
-                tok.advance()
-                b = try tok.peekNonWhitespace()
-                continue
+            guard try tok.continueAfterValue(closer: 0x5D) else {
+                tok.position = .afterItems
+                return
             }
-            guard c == 0x5D else { throw tok.unexpected(c, expecting: "',' or ']'") }
-            tok.advance()
-            tok.position = .afterItems
-            return
+            b = try tok.peekNonWhitespace()
         }
     }
 
@@ -349,15 +337,8 @@ private struct JSONItemParser {
             default:
                 throw tok.unexpected(v, expecting: "a value")
             }
-            let c = try tok.peekNonWhitespace()
-            if c == 0x2C {
-                tok.advance()
-                b = try tok.peekNonWhitespace()
-                continue
-            }
-            guard c == 0x7D else { throw tok.unexpected(c, expecting: "',' or '}'") }
-            tok.advance()
-            return
+            guard try tok.continueAfterValue(closer: 0x7D) else { return }
+            b = try tok.peekNonWhitespace()
         }
     }
 
@@ -396,15 +377,8 @@ private struct JSONItemParser {
             }
             lines[lineCount] = line
             lineCount += 1
-            let c = try tok.peekNonWhitespace()
-            if c == 0x2C {
-                tok.advance()
-                b = try tok.peekNonWhitespace()
-                continue
-            }
-            guard c == 0x5D else { throw tok.unexpected(c, expecting: "',' or ']'") }
-            tok.advance()
-            return
+            guard try tok.continueAfterValue(closer: 0x5D) else { return }
+            b = try tok.peekNonWhitespace()
         }
     }
 

@@ -166,6 +166,19 @@ struct JSONTokenizer {
     @inline(__always)
     mutating func advance() { pos += 1 }
 
+    /// After a member or element of a container that `closer` (`}` or `]`) ends: consumes the
+    /// comma and returns true when another one follows, or consumes the closer and returns false.
+    mutating func continueAfterValue(closer: UInt8) throws -> Bool {
+        let c = try peekNonWhitespace()
+        if c == 0x2C { // ,
+            pos += 1
+            return true
+        }
+        guard c == closer else { throw unexpected(c, expecting: closer == 0x7D ? "',' or '}'" : "',' or ']'") }
+        pos += 1
+        return false
+    }
+
     /// Skips RFC 8259 white space and returns the next byte without consuming it (nil at end).
     mutating func peekNonWhitespace() throws -> UInt8? {
         while true {
@@ -495,17 +508,11 @@ struct JSONTokenizer {
             // After a value: close containers or move to the next member.
             afterValue: while true {
                 guard let closer = skipStack.last else { return }
-                let c = try peekNonWhitespace()
-                if c == 0x2C { // ,
-                    pos += 1
+                if try continueAfterValue(closer: closer) {
                     if closer == 0x7D { try skipKey(try peekNonWhitespace()) }
                     b = try peekNonWhitespace()
                     break afterValue
                 }
-                guard c == closer else {
-                    throw unexpected(c, expecting: closer == 0x7D ? "',' or '}'" : "',' or ']'")
-                }
-                pos += 1
                 skipStack.removeLast()
             }
         }

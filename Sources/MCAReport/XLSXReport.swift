@@ -11,7 +11,7 @@ enum XLSXReport {
 
     static func write(_ context: ReportContext, to file: ReportFile) throws {
         let folder = String(file.path.dropLast(file.name.count)) + "." + file.name + ".parts"
-        guard mkdir(folder, 0o700) == 0 else { throw ReportWriteError.system("mkdir", path: folder) }
+        try SystemCall.makeDirectory(folder, mode: 0o700)
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
         var sheets: [XLSXWorkbook.Sheet] = []

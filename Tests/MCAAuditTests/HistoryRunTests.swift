@@ -20,6 +20,11 @@ struct NightlyExports {
             .write(to: folder.appendingPathComponent("orders.csv"), atomically: true, encoding: .utf8)
     }
 
+    /// Writes one night's exports (`HistoryRunTests.night1` …).
+    func write(_ night: (customers: [String], agreements: [String], orders: [String])) throws {
+        try write(customers: night.customers, agreements: night.agreements, orders: night.orders)
+    }
+
     func arguments(asOf: String, out: URL) -> [String] {
         ["audit", "--customers", folder.appendingPathComponent("customers.csv").path,
          "--agreements", folder.appendingPathComponent("agreements.csv").path,
@@ -75,7 +80,7 @@ func trendCounts(_ report: [String: Any]) -> [String] {
         var reports: [[String: Any]] = []
         for (night, asOf) in [(HistoryRunTests.night1, "2018-11-05"), (HistoryRunTests.night2, "2018-11-07"),
                               (HistoryRunTests.night3, "2018-11-08")] {
-            try exports.write(customers: night.customers, agreements: night.agreements, orders: night.orders)
+            try exports.write(night)
             let run = try MCAAuditBinary.run(exports.arguments(asOf: asOf, out: out))
             try #require(run.status == 0, "\(run.stderr)")
             reports.append(try jsonObject(out.appendingPathComponent("\(asOf)/report.json")))
@@ -149,8 +154,7 @@ func trendCounts(_ report: [String: Any]) -> [String] {
         _ = try threeNights(tmp, out: out)
         let before = try Data(contentsOf: out.appendingPathComponent("2018-11-07/report.json"))
         let exports = NightlyExports(folder: tmp.url)
-        try exports.write(customers: HistoryRunTests.night2.customers, agreements: HistoryRunTests.night2.agreements,
-                          orders: HistoryRunTests.night2.orders)
+        try exports.write(HistoryRunTests.night2)
         let rerun = try MCAAuditBinary.run(exports.arguments(asOf: "2018-11-07", out: out))
         #expect(rerun.status == 0, "\(rerun.stderr)")
         // Compared with the 5th again (not the later 8th): the same bytes as the first time.
@@ -202,8 +206,7 @@ func trendCounts(_ report: [String: Any]) -> [String] {
         defer { tmp.remove() }
         let out = tmp.url.appendingPathComponent("reports")
         let exports = NightlyExports(folder: tmp.url)
-        try exports.write(customers: HistoryRunTests.night1.customers, agreements: HistoryRunTests.night1.agreements,
-                          orders: HistoryRunTests.night1.orders)
+        try exports.write(HistoryRunTests.night1)
         let run = try MCAAuditBinary.run(exports.arguments(asOf: "2018-11-05", out: out) + ["--no-history"])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try jsonObject(out.appendingPathComponent("2018-11-05/report.json"))
@@ -221,8 +224,7 @@ func trendCounts(_ report: [String: Any]) -> [String] {
         let out = tmp.url.appendingPathComponent("reports")
         let file = tmp.url.appendingPathComponent("nightly-history.sqlite")
         let exports = NightlyExports(folder: tmp.url)
-        try exports.write(customers: HistoryRunTests.night1.customers, agreements: HistoryRunTests.night1.agreements,
-                          orders: HistoryRunTests.night1.orders)
+        try exports.write(HistoryRunTests.night1)
         let run = try MCAAuditBinary.run(exports.arguments(asOf: "2018-11-05", out: out) + ["--history", file.path])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: file.path))
@@ -239,8 +241,7 @@ func trendCounts(_ report: [String: Any]) -> [String] {
         defer { tmp.remove() }
         let out = tmp.url.appendingPathComponent("reports")
         let exports = NightlyExports(folder: tmp.url)
-        try exports.write(customers: HistoryRunTests.night1.customers, agreements: HistoryRunTests.night1.agreements,
-                          orders: HistoryRunTests.night1.orders)
+        try exports.write(HistoryRunTests.night1)
         func folders() throws -> [String] {
             try FileManager.default.contentsOfDirectory(atPath: out.path).filter { !$0.hasPrefix(".") }.sorted()
         }
@@ -273,8 +274,7 @@ func trendCounts(_ report: [String: Any]) -> [String] {
         defer { tmp.remove() }
         let out = tmp.url.appendingPathComponent("reports")
         let exports = NightlyExports(folder: tmp.url)
-        try exports.write(customers: HistoryRunTests.night2.customers, agreements: HistoryRunTests.night2.agreements,
-                          orders: HistoryRunTests.night2.orders)
+        try exports.write(HistoryRunTests.night2)
         let mailbox = tmp.url.appendingPathComponent("mailbox")
         let notify = tmp.url.appendingPathComponent("notify.sh")
         try "#!/bin/sh\n{ echo \"SUBJECT: $1\"; cat; } >> '\(mailbox.path)'\n".write(to: notify, atomically: true, encoding: .utf8)
@@ -402,8 +402,7 @@ struct SplitMix: RandomNumberGenerator {
         let out = tmp.url.appendingPathComponent("reports")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let exports = NightlyExports(folder: tmp.url)
-        try exports.write(customers: HistoryRunTests.night1.customers, agreements: HistoryRunTests.night1.agreements,
-                          orders: HistoryRunTests.night1.orders)
+        try exports.write(HistoryRunTests.night1)
 
         // Held by this test: the run does not wait, it exits 75 and writes nothing.
         let fd = open(out.appendingPathComponent(".lock").path, O_RDWR | O_CREAT, 0o640)
@@ -446,12 +445,10 @@ struct SplitMix: RandomNumberGenerator {
         defer { tmp.remove() }
         let out = tmp.url.appendingPathComponent("reports")
         let exports = NightlyExports(folder: tmp.url)
-        try exports.write(customers: HistoryRunTests.night1.customers, agreements: HistoryRunTests.night1.agreements,
-                          orders: HistoryRunTests.night1.orders)
+        try exports.write(HistoryRunTests.night1)
         try #require(try MCAAuditBinary.run(exports.arguments(asOf: "2018-11-05", out: out)).status == 0)
         let before = try Data(contentsOf: out.appendingPathComponent("2018-11-05/report.json"))
-        try exports.write(customers: HistoryRunTests.night2.customers, agreements: HistoryRunTests.night2.agreements,
-                          orders: HistoryRunTests.night2.orders)
+        try exports.write(HistoryRunTests.night2)
 
         // Only this child gets the variable (setenv would reach the binaries other suites start meanwhile).
         let victim = Process()
