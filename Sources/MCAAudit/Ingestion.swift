@@ -6,6 +6,12 @@ import MCAModel
 /// Reads every input into the evaluator (customers, then agreements, then order lines: an order
 /// line can only be judged once all of its customer's confirmations are known), counting every
 /// row as accepted or rejected and collecting the findings.
+///
+/// Two threads: a reading thread parses, hashes and maps the files, in that order, and hands the
+/// mapped rows over in batches; the calling thread feeds them to the evaluator as they come. At
+/// most `batchesAhead` batches wait between them, so memory does not grow with the files. Once
+/// the calling thread has taken in every customer, it hands the reading thread the customer
+/// directory, and the reading thread looks up the customer of each agreement row and order line.
 struct Ingestion {
     let mapper: RowMapper
     let delimiter: UInt8
@@ -15,6 +21,9 @@ struct Ingestion {
     /// Called after each file with its summary (progress on a terminal).
     var onFileDone: (InputSummary) -> Void = { _ in }
 
+    static let batchSize = 4096
+    static let batchesAhead = 8
+
     init(mapper: RowMapper, delimiter: UInt8, evaluator: Evaluator) {
         self.mapper = mapper
         self.delimiter = delimiter
@@ -23,12 +32,117 @@ struct Ingestion {
 
     /// Reads all inputs in the evaluation order. Throws `AuditFailure` for an unreadable or unusable file.
     mutating func readAll(_ specs: [InputSpec]) throws {
-        for kind in [InputKind.customers, .agreements, .orders] {
-            for spec in specs where spec.kind == kind { try read(spec) }
+        let ordered = [InputKind.customers, .agreements, .orders].flatMap { kind in specs.filter { $0.kind == kind } }
+        let handOver = HandOver<Delivery>(capacity: Ingestion.batchesAhead)
+        let directory = HandOver<CustomerDirectory>(capacity: 1)
+        // However this ends, the reading thread stops at its next hand-over.
+        defer {
+            handOver.close()
+            directory.close()
+        }
+        let mapper = self.mapper, delimiter = self.delimiter
+        startThread(name: "mca-audit read") {
+            Ingestion.produce(ordered, mapper: mapper, delimiter: delimiter, directory: directory, into: handOver)
+        }
+        var customersComplete = false
+        for spec in ordered {
+            if spec.kind != .customers, !customersComplete {
+                customersComplete = true
+                _ = directory.put(evaluator.customerDirectory)
+            }
+            var summary = InputSummary(kind: spec.kind, path: spec.path, format: spec.format)
+            var found: [Finding] = []
+            reading: while true {
+                switch handOver.take()! {
+                case .rows(let batch, let text):
+                    text.bytes.withUnsafeBytes { text in
+                        for record in batch { consume(record, text: text, of: spec, into: &summary, findings: &found) }
+                    }
+                case .fileEnd(let sha256):
+                    summary.sha256 = sha256
+                    break reading
+                case .failed(let failure):
+                    throw failure
+                }
+            }
+            findings.append(contentsOf: found)
+            inputs.append(summary)
+            onFileDone(summary)
         }
     }
 
-    private func reader(for format: InputFormat) -> any RecordReader {
+    /// Evaluates one mapped record and accounts for it: read, then accepted or rejected.
+    private func consume(_ record: MappedRecord, text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary,
+                         findings found: inout [Finding]) {
+        summary.rowsRead += 1
+        for w in record.warnings { found.append(Finding(file: spec.path, line: record.line, issue: w)) }
+        summary.warnings += record.warnings.count
+        let rejection: RowIssue? = switch record.row {
+        case .rejected(let issue): issue
+        case .customer(let row): evaluator.add(row)
+        case .agreement(let row, let customer): evaluator.add(row, customer: customer)
+        case .order(let line, let customer): evaluator.add(OrderLineView(line: line, text: text), customer: customer)
+        }
+        if let rejection {
+            summary.rowsRejected += 1
+            found.append(Finding(file: spec.path, line: record.line, issue: rejection))
+        } else {
+            summary.rowsAccepted += 1
+        }
+    }
+
+    // MARK: - The reading thread
+
+    /// What the reading thread hands over: each file's mapped rows in batches, then its end.
+    enum Delivery: Sendable {
+        /// Records, and the bytes their order lines' texts are in.
+        case rows([MappedRecord], PackedText)
+        /// The file is read to its end; its SHA-256.
+        case fileEnd(sha256: String)
+        /// The file cannot be read or is unusable: the run stops.
+        case failed(AuditFailure)
+    }
+
+    /// One record as the mapper left it, with its line and the warnings that keep it.
+    struct MappedRecord: Sendable {
+        enum Row: Sendable {
+            case customer(CustomerRow)
+            case agreement(AgreementRow, CustomerDirectory.Resolution)
+            case order(PackedOrderLine, CustomerDirectory.Resolution)
+            case rejected(RowIssue)
+        }
+        var line: Int
+        var warnings: [RowIssue]
+        var row: Row
+    }
+
+    /// The consumer closed the hand-over: stop reading.
+    private struct Stopped: Error {}
+
+    private static func produce(_ specs: [InputSpec], mapper: RowMapper, delimiter: UInt8,
+                                directory: HandOver<CustomerDirectory>, into handOver: HandOver<Delivery>) {
+        var customers: CustomerDirectory?
+        for spec in specs {
+            if spec.kind != .customers, customers == nil {
+                // Wait until the evaluator has every customer.
+                guard let complete = directory.take() else { return }
+                customers = complete
+            }
+            do {
+                let sha256 = try read(spec, mapper: mapper, delimiter: delimiter, customers: customers) { batch, text in
+                    guard handOver.put(.rows(batch, text)) else { throw Stopped() }
+                }
+                guard handOver.put(.fileEnd(sha256: sha256)) else { return }
+            } catch let failure as AuditFailure {
+                _ = handOver.put(.failed(failure))
+                return
+            } catch {
+                return  // Stopped
+            }
+        }
+    }
+
+    private static func reader(for format: InputFormat, delimiter: UInt8) -> any RecordReader {
         switch format {
         case .csv: return CSVRecordReader(delimiter: delimiter)
         case .xml: return XMLRecordReader()
@@ -36,7 +150,9 @@ struct Ingestion {
         }
     }
 
-    private mutating func read(_ spec: InputSpec) throws {
+    /// Reads, hashes and maps one file, handing its records to `deliver` in batches; returns its SHA-256.
+    private static func read(_ spec: InputSpec, mapper: RowMapper, delimiter: UInt8, customers: CustomerDirectory?,
+                             deliver: ([MappedRecord], PackedText) throws -> Void) throws -> String {
         let hasher = HashingObserver()
         let source: FileByteSource
         do {
@@ -44,23 +160,21 @@ struct Ingestion {
         } catch let e as FileReadError {
             throw AuditFailure(.noInput, "\(e.path): cannot read \(spec.kind.rawValue) file: \(e.reason)")
         }
-        var summary = InputSummary(kind: spec.kind, path: spec.path, format: spec.format)
-        var found: [Finding] = []
-        let mapper = self.mapper
-        let evaluator = self.evaluator
+        var batch: [MappedRecord] = []
+        var text = PackedText()
+        batch.reserveCapacity(batchSize)
         do {
-            try reader(for: spec.format).read(source, schema: .forKind(spec.kind)) { raw in
-                summary.rowsRead += 1
-                let outcome = Ingestion.accept(raw, kind: spec.kind, mapper: mapper, evaluator: evaluator)
-                for w in outcome.warnings { found.append(Finding(file: spec.path, line: raw.line, issue: w)) }
-                summary.warnings += outcome.warnings.count
-                if let rejection = outcome.rejection {
-                    summary.rowsRejected += 1
-                    found.append(Finding(file: spec.path, line: raw.line, issue: rejection))
-                } else {
-                    summary.rowsAccepted += 1
+            try reader(for: spec.format, delimiter: delimiter).read(source, schema: .forKind(spec.kind)) { raw in
+                batch.append(map(raw, kind: spec.kind, mapper: mapper, customers: customers, text: &text))
+                if batch.count == batchSize || text.isFull {
+                    try deliver(batch, text)
+                    // New storage: the delivered batch is the other thread's now.
+                    batch = []
+                    batch.reserveCapacity(batchSize)
+                    text = PackedText()
                 }
             }
+            if !batch.isEmpty { try deliver(batch, text) }
             // Hash the whole file even where a reader stops before its end (trailing bytes).
             var tail = [UInt8](repeating: 0, count: 1 << 16)
             while try tail.withUnsafeMutableBytes({ try source.read(into: $0) }) > 0 {}
@@ -70,30 +184,25 @@ struct Ingestion {
         } catch let e as FileReadError {
             throw AuditFailure(.noInput, "\(e.path): read failed: \(e.reason)")
         }
-        summary.sha256 = hasher.hexDigest()
-        findings.append(contentsOf: found)
-        inputs.append(summary)
-        onFileDone(summary)
+        return hasher.hexDigest()
     }
 
-    private static func accept(_ raw: RawRecord, kind: InputKind, mapper: RowMapper,
-                               evaluator: Evaluator) -> (warnings: [RowIssue], rejection: RowIssue?) {
+    /// `customers` is there for agreements and orders (read after every customer).
+    private static func map(_ raw: RawRecord, kind: InputKind, mapper: RowMapper, customers: CustomerDirectory?,
+                            text: inout PackedText) -> MappedRecord {
+        func mapped<Row>(_ result: Result<RowMapper.Mapped<Row>, RowIssue>, _ wrap: (Row) -> MappedRecord.Row) -> MappedRecord {
+            switch result {
+            case .failure(let issue): return MappedRecord(line: raw.line, warnings: raw.warnings, row: .rejected(issue))
+            case .success(let m): return MappedRecord(line: raw.line, warnings: m.warnings, row: wrap(m.row))
+            }
+        }
         switch kind {
-        case .customers:
-            switch mapper.customer(raw) {
-            case .failure(let issue): return (raw.warnings, issue)
-            case .success(let m): return (m.warnings, evaluator.add(m.row))
-            }
+        case .customers: return mapped(mapper.customer(raw), MappedRecord.Row.customer)
         case .agreements:
-            switch mapper.agreement(raw) {
-            case .failure(let issue): return (raw.warnings, issue)
-            case .success(let m): return (m.warnings, evaluator.add(m.row))
-            }
+            return mapped(mapper.agreement(raw)) { row in .agreement(row, customers!.resolve(row.customerId)) }
         case .orders:
-            switch mapper.orderLine(raw) {
-            case .failure(let issue): return (raw.warnings, issue)
-            case .success(let m): return (m.warnings, evaluator.add(m.row))
-            }
+            let result = mapper.packedOrderLine(raw, into: &text)
+            return mapped(result) { line in .order(line, text.withBytes(line.customerId) { customers!.resolve($0) }) }
         }
     }
 }

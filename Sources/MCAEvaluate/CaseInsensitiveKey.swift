@@ -1,5 +1,5 @@
-/// A string compared and hashed ignoring ASCII case, without making a lower-cased copy: the
-/// join key of customer ids and subscription ids (SPEC 2.1), looked up once per order line.
+/// A string compared and hashed ignoring ASCII case, without making a lower-cased copy: orders a
+/// customer's subscriptions by id for the reports. (The per-line joins use `KeyTable`.)
 struct CaseInsensitiveKey: Hashable, Sendable {
     let text: String
 

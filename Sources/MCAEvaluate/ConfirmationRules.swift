@@ -40,10 +40,30 @@ public struct ConfirmationRules: Sendable {
 
     /// One `@`, a non-empty local part, a domain with a dot, no white space, at most 254 characters.
     public static func isValidEmail(_ email: String) -> Bool {
-        guard email.utf8.count <= 254, !email.contains(where: \.isWhitespace) else { return false }
+        guard email.utf8.count <= 254 else { return false }
+        // ASCII (nearly every address): one pass over the bytes, no Characters.
+        if let ascii = email.utf8.withContiguousStorageIfAvailable(isValidASCIIEmail), let verdict = ascii {
+            return verdict
+        }
+        guard !email.contains(where: \.isWhitespace) else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains(".") else { return false }
         return true
+    }
+
+    /// The verdict of `isValidEmail` for an all-ASCII address, `nil` when it holds other bytes.
+    private static func isValidASCIIEmail(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        var at = -1, ats = 0, dotAfterAt = false, space = false
+        for (i, c) in bytes.enumerated() {
+            switch c {
+            case 0x80...: return nil
+            case 0x40: ats += 1; at = i
+            case 0x2E: if ats > 0 { dotAfterAt = true }
+            case 0x09...0x0D, 0x20: space = true
+            default: break
+            }
+        }
+        return !space && ats == 1 && at > 0 && dotAfterAt
     }
 
     /// 6 to 20 digits, an optional leading `+`, and spaces, dots, dashes and parentheses.

@@ -5,7 +5,9 @@ import MCAModel
 /// Feed every customers row, then every agreements row, then every order line; `finish()`
 /// returns the outcomes. Memory grows with customers and seat-based subscriptions, never
 /// with agreement rows or order lines: each record is folded into its customer's state as it
-/// arrives.
+/// arrives. (Violations are the exception: each is kept until the reports are written.) Order
+/// lines arrive as `OrderLineView`s, their texts still bytes: a String is made only for a
+/// violation or a subscription's latest order id when it is longer than 16 bytes.
 public final class Evaluator {
     public let policy: Policy
     public let asOf: DayDate
@@ -14,11 +16,21 @@ public final class Evaluator {
     private let rules: ConfirmationRules
     private let inScopeClouds: Set<Cloud>
 
-    private var index: [CaseInsensitiveKey: Int] = [:]
+    /// Customer id -> index into `customers`.
+    private var customerKeys = KeyTable()
     private var customers: [CustomerState] = []
-    private var subscriptions: [SubscriptionKey: SubscriptionState] = [:]
-    private var ungroupedLines = 0
+    /// (customer, subscription id) -> index into `subscriptions`.
+    private var subscriptionKeys = KeyTable()
+    private var subscriptions: [SubscriptionState] = []
+    /// Seat lines without a subscription id: each is its own group (SPEC 3.4).
+    private var ungrouped: [SubscriptionState] = []
+    /// Offer id and name pairs: they repeat across millions of lines; each is kept once.
+    private var offerKeys = KeyTable(ignoresCase: false)
+    private var offers: [(id: String?, name: String?)] = []
+    private var offerKey: [UInt8] = []
     private var violations: [Violation] = []
+    /// The customer of each violation, for sorting.
+    private var violationCustomers: [Int32] = []
     private var recordSequence = 0
     /// Agreement rows of another agreement type, accepted and ignored.
     public private(set) var otherAgreementTypes = 0
@@ -32,26 +44,25 @@ public final class Evaluator {
         self.inScopeClouds = Set(policy.supportedClouds)
     }
 
-    /// The join key: trimmed (already, by the mapper) and compared case-insensitively.
-    @inline(__always) static func key(_ id: String) -> CaseInsensitiveKey { CaseInsensitiveKey(id) }
 
-    /// Offer ids and names repeat across millions of lines: keep one copy of each.
-    private var interned: Set<String> = []
-    private func intern(_ s: String?) -> String? {
-        guard let s else { return nil }
-        if let existing = interned.firstIndex(of: s) { return interned[existing] }
-        interned.insert(s)
-        return s
-    }
+    /// The customers added so far, by id: once every customer is in, another thread can look up the
+    /// customers of agreement rows and order lines with it while this one evaluates.
+    public var customerDirectory: CustomerDirectory { CustomerDirectory(keys: customerKeys) }
 
     /// Adds a customer; a second row for the same id is rejected (the first wins).
     public func add(_ row: CustomerRow) -> RowIssue? {
-        let key = Evaluator.key(row.customerId)
-        if let first = index[key] {
+        var id = row.customerId
+        let inserted = id.withUTF8 { u -> Int? in
+            let bytes = UnsafeRawBufferPointer(u)
+            let hash = customerKeys.hash(bytes)
+            if customerKeys.find(bytes, hash: hash) != nil { return nil }
+            return customerKeys.insert(bytes, hash: hash)
+        }
+        guard inserted != nil else {
+            let first = customerDirectory.resolve(row.customerId).index!
             return RowIssue(.duplicateCustomer,
                             "customer '\(row.customerId)' appears again; the first row ('\(customers[first].row.companyName)') is kept")
         }
-        index[key] = customers.count
         customers.append(CustomerState(row: row))
         if let record = row.embedded { fold(record, into: customers.count - 1) }
         return nil
@@ -59,7 +70,12 @@ public final class Evaluator {
 
     /// Adds an agreements row; rows for unknown customers are rejected.
     public func add(_ row: AgreementRow) -> RowIssue? {
-        guard let i = index[Evaluator.key(row.customerId)] else {
+        add(row, customer: customerDirectory.resolve(row.customerId))
+    }
+
+    /// Adds an agreements row whose customer id a `CustomerDirectory` has already looked up.
+    public func add(_ row: AgreementRow, customer: CustomerDirectory.Resolution) -> RowIssue? {
+        guard let i = customer.index else {
             return RowIssue(.unknownCustomer, "agreement for customer '\(row.customerId)', who is not in the customers export")
         }
         if let record = row.record {
@@ -74,19 +90,34 @@ public final class Evaluator {
 
     /// Adds an order line; lines for unknown customers are rejected. Call after every customer and agreement.
     public func add(_ line: OrderLine) -> RowIssue? {
-        guard let i = index[Evaluator.key(line.customerId)] else {
+        var text = PackedText()
+        let packed = PackedOrderLine(line, into: &text)
+        return text.bytes.withUnsafeBytes { add(OrderLineView(line: packed, text: $0)) }
+    }
+
+    /// Adds an order line whose texts are still bytes: a String is made only for what is kept.
+    public func add(_ view: OrderLineView) -> RowIssue? {
+        add(view, customer: customerDirectory.resolve(view.bytes(view.line.customerId)))
+    }
+
+    /// Adds an order line whose customer id a `CustomerDirectory` has already looked up.
+    public func add(_ view: OrderLineView, customer: CustomerDirectory.Resolution) -> RowIssue? {
+        let line = view.line
+        guard let i = customer.index else {
+            let u = view.unpacked
             return RowIssue(.unknownCustomer,
-                            "order '\(line.orderId)' line \(line.lineItemNumber) is for customer '\(line.customerId)', who is not in the customers export")
+                            "order '\(u.orderId)' line \(u.lineItemNumber) is for customer '\(u.customerId)', who is not in the customers export")
         }
         guard line.status.isLive else { return nil }
-        if line.billingType == .license, line.creationDate <= asOf { keepSeatLine(line, customer: i) }
+        if line.billingType == .license, line.creationDate <= asOf { keepSeatLine(view, customer: i) }
         // Fields are read in place: copying the customer's state per line would retain all of it.
         if line.transactionType.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
            inScopeClouds.contains(customers[i].row.cloud),
            !(customers[i].earliestValid.map { $0 <= line.creationDate } ?? false) {
-            violations.append(Violation(customerId: customers[i].row.customerId, orderId: line.orderId,
+            violationCustomers.append(Int32(truncatingIfNeeded: i))
+            violations.append(Violation(customerId: customers[i].row.customerId, orderId: view.string(line.orderId) ?? "",
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
-                                        subscriptionId: line.subscriptionId, offerId: line.offerId,
+                                        subscriptionId: view.string(line.subscriptionId), offerId: view.string(line.offerId),
                                         quantity: line.quantity))
         }
         return nil
@@ -121,44 +152,116 @@ public final class Evaluator {
             } else {
                 newer = true
             }
-            if newer { c.pointee.newest = NewestRecord(date: date, defects: defects, record: record) }
+            if newer { c.pointee.newest = NewestRecord(date: date, defects: defects, record: kept(record)) }
         }
+    }
+
+    /// Agreement types, template ids and roles repeat on every record: keep one copy of each.
+    private var repeated: Set<String> = []
+
+    private func kept(_ record: ConfirmationRecord) -> ConfirmationRecord {
+        func one(_ s: String?) -> String? {
+            guard let s else { return nil }
+            if let i = repeated.firstIndex(of: s) { return repeated[i] }
+            repeated.insert(s)
+            return s
+        }
+        var r = record
+        r.agreementType = one(r.agreementType)
+        r.templateId = one(r.templateId)
+        r.recordedByRole = one(r.recordedByRole)
+        return r
     }
 
     // MARK: - Seat-based subscriptions
 
-    private func keepSeatLine(_ line: OrderLine, customer: Int) {
-        let key: SubscriptionKey
-        if let id = line.subscriptionId {
-            key = SubscriptionKey(customer: customer, subscription: CaseInsensitiveKey(id))
-        } else {
-            ungroupedLines += 1
-            key = SubscriptionKey(customer: customer, subscription: nil, ungrouped: ungroupedLines)
+    /// Keeps the line if it is its subscription's latest so far (SPEC 3.4: by date, order id, line item).
+    private func keepSeatLine(_ view: OrderLineView, customer: Int) {
+        let line = view.line
+        guard !line.subscriptionId.isAbsent else {
+            ungrouped.append(SubscriptionState(view, customer: customer, offer: offer(view)))
+            return
         }
-        let order = SubscriptionState.Order(date: line.creationDate, orderId: line.orderId, lineItemNumber: line.lineItemNumber)
-        if let current = subscriptions[key], order < current.order { return }
-        subscriptions[key] = SubscriptionState(order: order, line: line, offerId: intern(line.offerId),
-                                               offerName: intern(line.offerName))
+        let id = view.bytes(line.subscriptionId)
+        let owner = UInt32(truncatingIfNeeded: customer)
+        let hash = subscriptionKeys.hash(owner: owner, id)
+        guard let e = subscriptionKeys.find(owner: owner, id, hash: hash) else {
+            _ = subscriptionKeys.insert(owner: owner, id, hash: hash)
+            var state = SubscriptionState(view, customer: customer, offer: offer(view))
+            state.spelling = spelling(of: id, entry: subscriptions.count)
+            subscriptions.append(state)
+            return
+        }
+        let current = subscriptions[e]
+        if line.creationDate != current.date {
+            if line.creationDate < current.date { return }
+        } else {
+            let order = SubscriptionState.order(view.bytes(line.orderId), current.orderId)
+            if order < 0 || (order == 0 && line.lineItemNumber < current.lineItemNumber) { return }
+        }
+        var state = SubscriptionState(view, customer: customer, offer: offer(view), orderId: current.orderId)
+        state.spelling = spelling(of: id, entry: e)
+        subscriptions[e] = state
+    }
+
+    /// The subscription id as the line writes it, when that is not its key's lower-case bytes.
+    private func spelling(of id: UnsafeRawBufferPointer, entry: Int) -> String? {
+        let same = subscriptionKeys.withKey(entry) { key in key.elementsEqual(id) }
+        return same ? nil : String(decoding: id.bindMemory(to: UInt8.self), as: UTF8.self)
+    }
+
+    /// The interned offer id and name of a line.
+    private func offer(_ view: OrderLineView) -> Int32 {
+        offerKey.removeAll(keepingCapacity: true)
+        offerKey.append(contentsOf: view.bytes(view.line.offerId).bindMemory(to: UInt8.self))
+        offerKey.append(0xFF)  // never in UTF-8: ("ab", "c") and ("a", "bc") stay apart
+        offerKey.append(contentsOf: view.bytes(view.line.offerName).bindMemory(to: UInt8.self))
+        return offerKey.withUnsafeBytes { key in
+            let hash = offerKeys.hash(key)
+            if let e = offerKeys.find(key, hash: hash) { return Int32(e) }
+            let e = offerKeys.insert(key, hash: hash)
+            offers.append((view.string(view.line.offerId), view.string(view.line.offerName)))
+            return Int32(e)
+        }
     }
 
     // MARK: - Outcome
 
     /// The outcome of every customer (sorted by id, case-insensitively), the violations, and the summary counts.
     public func finish() -> (customers: [CustomerOutcome], violations: [Violation], summary: Summary) {
-        var subsByCustomer: [Int: [SeatSubscription]] = [:]
-        for (key, s) in subscriptions {
-            let seats = s.isCancel ? 0 : s.quantity
-            guard seats > 0 else { continue }
-            subsByCustomer[key.customer, default: []].append(
-                SeatSubscription(subscriptionId: s.subscriptionId, offerId: s.offerId, offerName: s.offerName, seats: seats))
+        // Each customer's subscriptions with seats, as a chain through `next` (no dictionary).
+        var first = [Int32](repeating: -1, count: customers.count)
+        var next = [Int32](repeating: -1, count: subscriptions.count + ungrouped.count)
+        func link(_ n: Int, _ s: SubscriptionState) {
+            guard s.seats > 0 else { return }
+            next[n] = first[Int(s.customer)]
+            first[Int(s.customer)] = Int32(n)
+        }
+        for (n, s) in subscriptions.enumerated() { link(n, s) }
+        for (n, s) in ungrouped.enumerated() { link(subscriptions.count + n, s) }
+        func seatSubscriptions(of customer: Int) -> [SeatSubscription] {
+            var list: [SeatSubscription] = []
+            var n = Int(first[customer])
+            while n >= 0 {
+                let grouped = n < subscriptions.count
+                let s = grouped ? subscriptions[n] : ungrouped[n - subscriptions.count]
+                let offer = offers[Int(s.offer)]
+                let id = grouped ? s.spelling ?? subscriptionKeys.withKey(n) { String(decoding: $0, as: UTF8.self) } : nil
+                list.append(SeatSubscription(subscriptionId: id, offerId: offer.id, offerName: offer.name, seats: s.seats))
+                n = Int(next[n])
+            }
+            return list.sorted(by: SeatSubscription.listOrder)
         }
         var outcomes: [CustomerOutcome] = []
         outcomes.reserveCapacity(customers.count)
         var summary = Summary()
         // Sort indices, not outcomes: moving large values around costs a retain per field.
-        let order = customers.indices.sorted { Evaluator.key(customers[$0].row.customerId) < Evaluator.key(customers[$1].row.customerId) }
+        // Customer i is entry i of customerKeys, whose keys are the ids folded to lower case.
+        let order = customerKeys.sortedEntries()
+        var rank = [Int32](repeating: 0, count: customers.count)
+        for (r, i) in order.enumerated() { rank[i] = Int32(r) }
         for i in order {
-            let subs = (subsByCustomer[i] ?? []).sorted(by: SeatSubscription.listOrder)
+            let subs = seatSubscriptions(of: i)
             let o = outcome(customers[i], subscriptions: subs)
             summary.byStatus[o.status, default: 0] += 1
             if o.newOrders.isBlocking { summary.blockedNewOrders += 1 }
@@ -168,13 +271,14 @@ public final class Evaluator {
             }
             outcomes.append(o)
         }
-        let sortedViolations = violations.sorted {
-            let a = Evaluator.key($0.customerId), b = Evaluator.key($1.customerId)
+        let sortedViolations = violations.indices.sorted { i, j in
+            let a = rank[Int(violationCustomers[i])], b = rank[Int(violationCustomers[j])]
             if a != b { return a < b }
-            if $0.creationDate != $1.creationDate { return $0.creationDate < $1.creationDate }
-            if $0.orderId != $1.orderId { return $0.orderId < $1.orderId }
-            return $0.lineItemNumber < $1.lineItemNumber
-        }
+            let x = violations[i], y = violations[j]
+            if x.creationDate != y.creationDate { return x.creationDate < y.creationDate }
+            if x.orderId != y.orderId { return x.orderId < y.orderId }
+            return x.lineItemNumber < y.lineItemNumber
+        }.map { violations[$0] }
         summary.customers = outcomes.count
         summary.violations = sortedViolations.count
         summary.otherAgreementTypes = otherAgreementTypes
@@ -218,6 +322,25 @@ public final class Evaluator {
     }
 }
 
+/// Customer ids -> customers: a snapshot of the evaluator's index, safe to read on any thread.
+public struct CustomerDirectory: Sendable {
+    /// A looked-up customer id: the customer, or none (not in the customers export).
+    public struct Resolution: Sendable {
+        let index: Int?
+    }
+
+    let keys: KeyTable
+
+    public func resolve(_ id: UnsafeRawBufferPointer) -> Resolution {
+        Resolution(index: keys.find(id, hash: keys.hash(id)))
+    }
+
+    public func resolve(_ id: String) -> Resolution {
+        var id = id
+        return id.withUTF8 { resolve(UnsafeRawBufferPointer($0)) }
+    }
+}
+
 // MARK: - State
 
 private struct NewestRecord {
@@ -238,38 +361,78 @@ private struct CustomerState {
     init(row: CustomerRow) { self.row = row }
 }
 
-private struct SubscriptionKey: Hashable {
-    var customer: Int
-    var subscription: CaseInsensitiveKey?
-    /// A line without a subscription id is its own group.
-    var ungrouped = 0
-}
-
+/// The latest seat line of one subscription so far, without its key (compact: millions are kept).
 private struct SubscriptionState {
-    struct Order: Comparable {
-        var date: DayDate
-        var orderId: String
-        var lineItemNumber: Int
-        static func < (a: Order, b: Order) -> Bool {
-            if a.date != b.date { return a.date < b.date }
-            if a.orderId != b.orderId { return a.orderId < b.orderId }
-            return a.lineItemNumber < b.lineItemNumber
-        }
-    }
-    var order: Order
-    var subscriptionId: String?
-    var offerId: String?
-    var offerName: String?
+    var customer: Int32
+    var offer: Int32
+    var date: DayDate
+    var lineItemNumber: Int
     var quantity: Int
     var isCancel: Bool
+    var orderId: CompactText
+    /// The subscription id as the latest line writes it; `nil` when that is the key's bytes.
+    var spelling: String?
 
-    init(order: Order, line: OrderLine, offerId: String?, offerName: String?) {
-        self.order = order
-        subscriptionId = line.subscriptionId
-        self.offerId = offerId
-        self.offerName = offerName
+    /// The state of `view`'s line; `orderId` is reused when it holds the line's bytes (no new String).
+    init(_ view: OrderLineView, customer: Int, offer: Int32, orderId: CompactText? = nil) {
+        let line = view.line
+        self.customer = Int32(truncatingIfNeeded: customer)
+        self.offer = offer
+        date = line.creationDate
+        lineItemNumber = line.lineItemNumber
         quantity = line.quantity
         isCancel = line.transactionType == .cancel
+        let bytes = view.bytes(line.orderId)
+        if let orderId, orderId.withBytes({ $0.elementsEqual(bytes) }) {
+            self.orderId = orderId
+        } else {
+            self.orderId = CompactText(bytes)
+        }
+    }
+
+    /// Seats held: none once cancelled.
+    var seats: Int { isCancel ? 0 : quantity }
+
+    /// How the order id `bytes` sorts against `text` as Strings do: negative before, 0 equal, positive after.
+    static func order(_ bytes: UnsafeRawBufferPointer, _ text: CompactText) -> Int {
+        let ascii = text.withBytes { t -> Int? in
+            guard t.allSatisfy({ $0 < 0x80 }), bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            // ASCII: String order is byte order.
+            for i in 0..<min(t.count, bytes.count) where bytes[i] != t[i] { return bytes[i] < t[i] ? -1 : 1 }
+            return bytes.count - t.count
+        }
+        if let ascii { return ascii }
+        let a = String(decoding: bytes.bindMemory(to: UInt8.self), as: UTF8.self)
+        let b = text.withBytes { String(decoding: $0.bindMemory(to: UInt8.self), as: UTF8.self) }
+        return a == b ? 0 : (a < b ? -1 : 1)
+    }
+}
+
+/// Text of up to 16 UTF-8 bytes kept in place, longer text as a String: most order ids need no
+/// allocation of their own, and millions of subscriptions each keep one.
+private enum CompactText {
+    case inline(UInt64, UInt64, count: UInt8)
+    case string(String)
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        if bytes.count <= 16 {
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
+            self = .inline(words.0, words.1, count: UInt8(bytes.count))
+        } else {
+            self = .string(String(decoding: bytes.bindMemory(to: UInt8.self), as: UTF8.self))
+        }
+    }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch self {
+        case .inline(let a, let b, let count):
+            let words = (a, b)
+            return withUnsafeBytes(of: words) { body(UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)])) }
+        case .string(let s):
+            var s = s
+            return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
     }
 }
 

@@ -41,39 +41,64 @@ public struct RowMapper: Sendable {
     }
 
     public func orderLine(_ raw: RawRecord) -> Result<Mapped<OrderLine>, RowIssue> {
-        if let r = raw.rejection { return .failure(r) }
-        guard let orderId = text(raw, .orderId) else { return .failure(missing("orderId", "order id")) }
-        guard let customerId = text(raw, .customerId) else {
-            return .failure(missing("customerId", "customer id (order '\(orderId)')"))
+        var text = PackedText()
+        return packedOrderLine(raw, into: &text).map { m in
+            text.bytes.withUnsafeBytes { Mapped(row: OrderLineView(line: m.row, text: $0).unpacked, warnings: m.warnings) }
         }
-        // The hot fields of the largest file are read from their bytes, without making Strings.
+    }
+
+    /// An order line with its text fields appended to `text` instead of made into Strings (the
+    /// hot path of the largest file). A rejected row leaves `text` as it was.
+    public func packedOrderLine(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedOrderLine>, RowIssue> {
+        if let r = raw.rejection { return .failure(r) }
+        let mark = text.bytes.count
+        let result = packOrderLine(raw, into: &text)
+        if case .failure = result { text.truncate(to: mark) }
+        return result
+    }
+
+    private func packOrderLine(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedOrderLine>, RowIssue> {
+        let orderId = pack(raw, .orderId, into: &text)
+        guard !orderId.isAbsent else { return .failure(missing("orderId", "order id")) }
+        // The order id as text, only for a message.
+        func order() -> String { self.text(raw, .orderId) ?? "" }
+        let customerId = pack(raw, .customerId, into: &text)
+        guard !customerId.isAbsent else {
+            return .failure(missing("customerId", "customer id (order '\(order())')"))
+        }
         var date: DayDate?
         var dateIsEmpty = true
         trimmedBytes(raw, .creationDate) { b in
             dateIsEmpty = b.isEmpty
             if !b.isEmpty { date = dates.parse(bytes: b) }
         }
-        if dateIsEmpty { return .failure(missing("creationDate", "creation date (order '\(orderId)')")) }
+        if dateIsEmpty { return .failure(missing("creationDate", "creation date (order '\(order())')")) }
         guard let date else {
-            let t = text(raw, .creationDate) ?? ""
-            return .failure(RowIssue(.invalidDate, "creation date '\(t)' of order '\(orderId)' is not a readable date"))
+            let t = self.text(raw, .creationDate) ?? ""
+            return .failure(RowIssue(.invalidDate, "creation date '\(t)' of order '\(order())' is not a readable date"))
         }
         guard let quantity = integer(raw, .quantity) else {
-            let q = text(raw, .quantity) ?? ""
-            return .failure(RowIssue(.invalidQuantity, "quantity '\(q)' of order '\(orderId)' is not a non-negative integer"))
+            let q = self.text(raw, .quantity) ?? ""
+            return .failure(RowIssue(.invalidQuantity, "quantity '\(q)' of order '\(order())' is not a non-negative integer"))
         }
         guard let lineItemNumber = integer(raw, .lineItemNumber) else {
-            let n = text(raw, .lineItemNumber) ?? ""
-            return .failure(RowIssue(.malformedRow, "line item number '\(n)' of order '\(orderId)' is not a non-negative integer"))
+            let n = self.text(raw, .lineItemNumber) ?? ""
+            return .failure(RowIssue(.malformedRow, "line item number '\(n)' of order '\(order())' is not a non-negative integer"))
         }
-        let line = OrderLine(
-            orderId: orderId, customerId: customerId, creationDate: date,
-            status: OrderStatus(key: key(raw, .status)),
-            lineItemNumber: lineItemNumber, offerId: text(raw, .offerId), offerName: text(raw, .offerName),
-            subscriptionId: text(raw, .subscriptionId), quantity: quantity,
-            billingType: BillingType(key: key(raw, .billingType)),
+        let line = PackedOrderLine(
+            orderId: orderId, customerId: customerId, offerId: pack(raw, .offerId, into: &text),
+            offerName: pack(raw, .offerName, into: &text), subscriptionId: pack(raw, .subscriptionId, into: &text),
+            creationDate: date, status: OrderStatus(key: key(raw, .status)), lineItemNumber: lineItemNumber,
+            quantity: quantity, billingType: BillingType(key: key(raw, .billingType)),
             transactionType: TransactionType(key: key(raw, .transactionType)))
         return .success(Mapped(row: line, warnings: raw.warnings))
+    }
+
+    /// Appends a field's trimmed bytes to `text` (absent when empty).
+    private func pack(_ raw: RawRecord, _ field: Field, into text: inout PackedText) -> PackedText.Span {
+        var span = PackedText.Span.absent
+        trimmedBytes(raw, field) { span = text.append($0) }
+        return span
     }
 
     /// Calls `body` with the field's bytes trimmed of white space (empty when absent).

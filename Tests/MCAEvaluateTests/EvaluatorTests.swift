@@ -220,3 +220,37 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(c.map(\.companyName) == ["First"])
     }
 }
+
+@Suite struct EvaluatorSeatOrderTests {
+    @Test func orderIdsCompareAsStringsWhetherASCIIOrNot() {
+        // "B" sorts before "a" (byte order); "é" after "z".
+        let (o, _, _) = evaluate(lines: [line("2018-10-01", order: "a", qty: 2), line("2018-10-01", order: "B", qty: 3)])
+        #expect(o.subscriptions.map(\.seats) == [2])
+        let (p, _, _) = evaluate(lines: [line("2018-10-01", order: "commandé", qty: 4), line("2018-10-01", order: "commandz", qty: 5)])
+        #expect(p.subscriptions.map(\.seats) == [4])
+        let (q, _, _) = evaluate(lines: [line("2018-10-01", order: "abc", qty: 6), line("2018-10-01", order: "ab", qty: 7)])
+        #expect(q.subscriptions.map(\.seats) == [6])
+    }
+
+    @Test func theLatestLineSpellsTheSubscriptionId() {
+        let (o, _, _) = evaluate(lines: [line("2018-10-01", order: "a", sub: "sub-1", qty: 2),
+                                         line("2018-10-02", order: "b", sub: "SUB-1", qty: 3)])
+        #expect(o.subscriptions.map(\.subscriptionId) == ["SUB-1"])
+        #expect(o.subscriptions.map(\.seats) == [3])
+        let (p, _, _) = evaluate(lines: [line("2018-10-02", order: "b", sub: "SUB-1", qty: 3),
+                                         line("2018-10-01", order: "a", sub: "sub-1", qty: 2)])
+        #expect(p.subscriptions.map(\.subscriptionId) == ["SUB-1"])
+    }
+
+    @Test func offersAreKeptAsWrittenPerSubscription() {
+        let e = Evaluator(policy: .default, asOf: d("2018-11-20"), runDate: d("2018-11-21"))
+        #expect(e.add(CustomerRow(customerId: "C-1", companyName: "Contoso")) == nil)
+        for (sub, offer, name) in [("s1", "CFQ7", "Microsoft 365 E3"), ("s2", "cfq7", "microsoft 365 e3"), ("s3", "CFQ7", nil)] {
+            #expect(e.add(OrderLine(orderId: "o", customerId: "c-1", creationDate: d("2018-10-01"), offerId: offer,
+                                    offerName: name, subscriptionId: sub, quantity: 1, billingType: .license)) == nil)
+        }
+        let o = e.finish().customers[0]
+        #expect(o.subscriptions.map(\.offerId) == ["CFQ7", "cfq7", "CFQ7"])
+        #expect(o.subscriptions.map(\.offerName) == ["Microsoft 365 E3", "microsoft 365 e3", nil])
+    }
+}

@@ -1,0 +1,119 @@
+/// The text fields of many order lines in one byte buffer: reading and evaluating an order line
+/// (the largest file, millions of rows) makes no String until one is needed for a report.
+public struct PackedText: Sendable {
+    /// Where a field's UTF-8 bytes are in the buffer; `absent` for a field without a value.
+    public struct Span: Sendable, Equatable {
+        public var start: Int32
+        public var count: Int32
+        public static let absent = Span(start: 0, count: -1)
+        public var isAbsent: Bool { count < 0 }
+    }
+
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    /// Appends a value (trimmed already; `nil` or empty: absent).
+    public mutating func append(_ value: UnsafeRawBufferPointer?) -> Span {
+        guard let value, !value.isEmpty else { return .absent }
+        let start = bytes.count
+        bytes.append(contentsOf: value.bindMemory(to: UInt8.self))
+        return Span(start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: value.count))
+    }
+
+    public mutating func append(_ value: String?) -> Span {
+        guard var value else { return .absent }
+        return value.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Calls `body` with a span's bytes (empty when absent).
+    public func withBytes<R>(_ span: Span, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        bytes.withUnsafeBytes { all in
+            body(span.count > 0 ? UnsafeRawBufferPointer(rebasing: all[Int(span.start)..<(Int(span.start) + Int(span.count))])
+                                : UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+    }
+
+    /// Drops what was appended after `count` bytes (a row that turned out to be rejected).
+    public mutating func truncate(to count: Int) { bytes.removeSubrange(count...) }
+
+    /// Empties the buffer for the next batch, keeping its storage.
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
+    /// A buffer past 1 GiB would overflow a span: the reader starts a new batch well before.
+    public var isFull: Bool { bytes.count > 1 << 30 }
+}
+
+/// An order line whose text fields are spans into a `PackedText` (SPEC 2.1).
+public struct PackedOrderLine: Sendable {
+    public var orderId: PackedText.Span
+    public var customerId: PackedText.Span
+    public var offerId: PackedText.Span
+    public var offerName: PackedText.Span
+    public var subscriptionId: PackedText.Span
+    public var creationDate: DayDate
+    public var status: OrderStatus
+    public var lineItemNumber: Int
+    public var quantity: Int
+    public var billingType: BillingType
+    public var transactionType: TransactionType
+
+    public init(orderId: PackedText.Span, customerId: PackedText.Span, offerId: PackedText.Span,
+                offerName: PackedText.Span, subscriptionId: PackedText.Span, creationDate: DayDate,
+                status: OrderStatus, lineItemNumber: Int, quantity: Int, billingType: BillingType,
+                transactionType: TransactionType) {
+        self.orderId = orderId
+        self.customerId = customerId
+        self.offerId = offerId
+        self.offerName = offerName
+        self.subscriptionId = subscriptionId
+        self.creationDate = creationDate
+        self.status = status
+        self.lineItemNumber = lineItemNumber
+        self.quantity = quantity
+        self.billingType = billingType
+        self.transactionType = transactionType
+    }
+
+    /// Packs an order line's strings.
+    public init(_ line: OrderLine, into text: inout PackedText) {
+        self.init(orderId: text.append(line.orderId), customerId: text.append(line.customerId),
+                  offerId: text.append(line.offerId), offerName: text.append(line.offerName),
+                  subscriptionId: text.append(line.subscriptionId), creationDate: line.creationDate,
+                  status: line.status, lineItemNumber: line.lineItemNumber, quantity: line.quantity,
+                  billingType: line.billingType, transactionType: line.transactionType)
+    }
+}
+
+/// A packed order line with the bytes its spans point into; valid while those bytes are.
+public struct OrderLineView {
+    public let line: PackedOrderLine
+    public let text: UnsafeRawBufferPointer
+
+    public init(line: PackedOrderLine, text: UnsafeRawBufferPointer) {
+        self.line = line
+        self.text = text
+    }
+
+    /// A field's bytes (empty when absent).
+    @inline(__always)
+    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer {
+        guard span.count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(rebasing: text[Int(span.start)..<(Int(span.start) + Int(span.count))])
+    }
+
+    /// A field's text, `nil` when absent.
+    public func string(_ span: PackedText.Span) -> String? {
+        guard !span.isAbsent else { return nil }
+        return String(decoding: bytes(span).bindMemory(to: UInt8.self), as: UTF8.self)
+    }
+
+    /// The line with its texts as Strings.
+    public var unpacked: OrderLine {
+        OrderLine(orderId: string(line.orderId) ?? "", customerId: string(line.customerId) ?? "",
+                  creationDate: line.creationDate, status: line.status, lineItemNumber: line.lineItemNumber,
+                  offerId: string(line.offerId), offerName: string(line.offerName),
+                  subscriptionId: string(line.subscriptionId), quantity: line.quantity,
+                  billingType: line.billingType, transactionType: line.transactionType)
+    }
+}

@@ -1,0 +1,92 @@
+@testable import MCAEvaluate
+import MCAModel
+import Testing
+
+private func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    var s = s
+    return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+}
+
+private func find(_ t: KeyTable, _ key: String, owner: UInt32 = 0) -> Int? {
+    withBytes(key) { t.find(owner: owner, $0, hash: t.hash(owner: owner, $0)) }
+}
+
+private func insert(_ t: inout KeyTable, _ key: String, owner: UInt32 = 0) -> Int {
+    withBytes(key) { t.insert(owner: owner, $0, hash: t.hash(owner: owner, $0)) }
+}
+
+@Suite struct KeyTableTests {
+    @Test func idsMatchIgnoringASCIICaseOnly() {
+        var t = KeyTable()
+        #expect(insert(&t, "D7D81100-B626-4FB5-8892-5C49E3180BC8") == 0)
+        #expect(insert(&t, "Société") == 1)
+        #expect(find(t, "d7d81100-b626-4fb5-8892-5c49e3180bc8") == 0)
+        #expect(find(t, "D7D81100-B626-4FB5-8892-5C49E3180BC8") == 0)
+        #expect(find(t, "SOCIéTé") == 1)
+        // Non-ASCII letters are not folded (SPEC 2.1: ASCII case only).
+        #expect(find(t, "SOCIÉTÉ") == nil)
+        #expect(find(t, "d7d81100-b626-4fb5-8892-5c49e3180bc") == nil)
+        #expect(find(t, "") == nil)
+    }
+
+    @Test func theOwnerIsPartOfTheKey() {
+        var t = KeyTable()
+        #expect(insert(&t, "sub-1", owner: 7) == 0)
+        #expect(find(t, "SUB-1", owner: 7) == 0)
+        #expect(find(t, "sub-1", owner: 8) == nil)
+        #expect(insert(&t, "sub-1", owner: 8) == 1)
+        #expect(find(t, "sub-1", owner: 8) == 1)
+    }
+
+    @Test func growingKeepsEveryKey() {
+        var t = KeyTable(seed: 42)
+        for n in 0..<20_000 { #expect(insert(&t, "Customer-\(n)") == n) }
+        #expect(t.count == 20_000)
+        for n in stride(from: 0, to: 20_000, by: 7) { #expect(find(t, "CUSTOMER-\(n)") == n) }
+        #expect(find(t, "customer-20000") == nil)
+    }
+
+    @Test func aCaseSensitiveTableKeepsCaseVariantsApart() {
+        var t = KeyTable(ignoresCase: false)
+        #expect(insert(&t, "Office 365 E3") == 0)
+        #expect(find(t, "office 365 e3") == nil)
+        #expect(insert(&t, "office 365 e3") == 1)
+        #expect(find(t, "Office 365 E3") == 0)
+    }
+
+    @Test func sortedEntriesFollowTheLowerCasedTexts() {
+        // Shared eight-byte prefixes, a key that is a prefix of another, mixed case, non-ASCII, an empty key.
+        let keys = ["ABCDEFGH-2", "abcdefgh-10", "abcdefgh", "ABCDEFGH-1", "b", "A", "zeta", "Ärger", "abcdefg", "",
+                    "0001", "abcdefgh\u{0}", "ABCDEFGHIJKLMNOP", "abcdefghijklmnoa"]
+        var t = KeyTable()
+        for k in keys { _ = insert(&t, k) }
+        let expected = keys.indices.sorted { Array(keys[$0].lowercasedASCII.utf8).lexicographicallyPrecedes(keys[$1].lowercasedASCII.utf8) }
+        #expect(t.sortedEntries() == expected)
+    }
+}
+
+private extension String {
+    var lowercasedASCII: String {
+        String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+}
+
+@Suite struct EmailRuleTests {
+    /// The rule as SPEC 3.3 words it, on Characters: the fast ASCII path must agree with it.
+    private func reference(_ email: String) -> Bool {
+        guard email.utf8.count <= 254, !email.contains(where: \.isWhitespace) else { return false }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+    }
+
+    @Test func theByteCheckAgreesWithTheCharacterRule() {
+        let cases = ["jane@contoso.com", "jane@contoso", "@contoso.com", "jane@@contoso.com", "ja ne@contoso.com",
+                     "jane@contoso.com\t", "jane.doe@contoso", "jane.doe@sub.contoso.com", "a@b.", "a@.b", "",
+                     "jane\u{A0}doe@contoso.com", "zoë@contoso.fr", "jane@contoso.com\u{2028}", "x@y.z@w.v",
+                     String(repeating: "a", count: 250) + "@b.cd", String(repeating: "a", count: 249) + "@b.cd",
+                     "jane\r@contoso.com", "jane@con\u{0B}toso.com"]
+        for email in cases {
+            #expect(ConfirmationRules.isValidEmail(email) == reference(email), "\(email.debugDescription)")
+        }
+    }
+}
