@@ -51,17 +51,18 @@ import Testing
         #expect(first.fatal?.message.contains("declares the entity 'e'") == true)
         #expect(first.records.isEmpty)
 
-        // Other tests allocate in parallel, so take the least growth of the resident size over
-        // three rounds: with the leak every round grows by some 60 MB.
+        // Other tests allocate in parallel (a CI run saw 25 MB of their growth in every one of three
+        // rounds), so take the least growth of the resident size over five rounds and allow half of
+        // what the leak costs: with the leak every round grows by some 60 MB.
         var growth = Int.max
-        for _ in 0..<3 {
+        for _ in 0..<5 {
             let before = residentBytes()
             for _ in 0..<5_000 {
                 try? XMLRecordReader().read(MemoryByteSource(bytes), schema: .customers) { _ in }
             }
             growth = min(growth, max(0, residentBytes() - before))
         }
-        #expect(growth < 8 << 20, "the heap grew by \(growth) bytes over 5,000 reads")
+        #expect(growth < 30 << 20, "the heap grew by \(growth) bytes over 5,000 reads")
     }
 
     /// xml-encoding-error-on-stderr.xml (seen in the XML fuzzer's log): a byte the declared
