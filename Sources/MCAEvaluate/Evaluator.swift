@@ -52,14 +52,15 @@ public final class Evaluator {
     /// Adds a customer; a second row for the same id is rejected (the first wins).
     public func add(_ row: CustomerRow) -> RowIssue? {
         var id = row.customerId
-        let inserted = id.withUTF8 { u -> Int? in
+        // The customer already added under this id, or none (and then this one is added).
+        let earlier = id.withUTF8 { u -> Int? in
             let bytes = UnsafeRawBufferPointer(u)
             let hash = customerKeys.hash(bytes)
-            if customerKeys.find(bytes, hash: hash) != nil { return nil }
-            return customerKeys.insert(bytes, hash: hash)
+            if let e = customerKeys.find(bytes, hash: hash) { return e }
+            _ = customerKeys.insert(bytes, hash: hash)
+            return nil
         }
-        guard inserted != nil else {
-            let first = customerDirectory.resolve(row.customerId).index!
+        if let first = earlier {
             return RowIssue(.duplicateCustomer,
                             "customer '\(row.customerId)' appears again; the first row ('\(customers[first].row.companyName)') is kept")
         }

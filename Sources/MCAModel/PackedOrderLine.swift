@@ -7,6 +7,13 @@ public struct PackedText: Sendable {
         public var count: Int32
         public static let absent = Span(start: 0, count: -1)
         public var isAbsent: Bool { count < 0 }
+
+        /// The span's bytes within `buffer` (empty when absent).
+        @inline(__always)
+        public func bytes(in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+            guard count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(rebasing: buffer[Int(start)..<(Int(start) + Int(count))])
+        }
     }
 
     public private(set) var bytes: [UInt8] = []
@@ -28,10 +35,7 @@ public struct PackedText: Sendable {
 
     /// Calls `body` with a span's bytes (empty when absent).
     public func withBytes<R>(_ span: Span, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        bytes.withUnsafeBytes { all in
-            body(span.count > 0 ? UnsafeRawBufferPointer(rebasing: all[Int(span.start)..<(Int(span.start) + Int(span.count))])
-                                : UnsafeRawBufferPointer(start: nil, count: 0))
-        }
+        bytes.withUnsafeBytes { body(span.bytes(in: $0)) }
     }
 
     /// Drops what was appended after `count` bytes (a row that turned out to be rejected).
@@ -97,10 +101,7 @@ public struct OrderLineView {
 
     /// A field's bytes (empty when absent).
     @inline(__always)
-    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer {
-        guard span.count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(rebasing: text[Int(span.start)..<(Int(span.start) + Int(span.count))])
-    }
+    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer { span.bytes(in: text) }
 
     /// A field's text, `nil` when absent.
     public func string(_ span: PackedText.Span) -> String? {
