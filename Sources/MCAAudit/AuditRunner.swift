@@ -204,8 +204,8 @@ public struct AuditRunner {
     static func holds(_ condition: FailCondition, in r: AuditResult) -> Bool {
         switch condition {
         case .violations: return r.summary.violations > 0
-        case .blocked: return r.customers.contains { $0.newOrders == .blocked || $0.seatChanges == .blocked }
-        case .atRisk: return r.customers.contains { $0.newOrders == .blockedAtCutover || $0.seatChanges == .blockedAtCutover }
+        case .blocked: return r.customers.indices.contains { r.customers.brief($0).isBlocked(at: .blocked) }
+        case .atRisk: return r.customers.indices.contains { r.customers.brief($0).isBlocked(at: .blockedAtCutover) }
         case .invalid: return r.summary.count(.invalid) > 0
         case .rejected: return r.summary.rowsRejected > 0
         }

@@ -19,6 +19,8 @@ public final class Evaluator {
     /// Customer id -> index into `customers`.
     private var customerKeys = KeyTable()
     private var customers: [CustomerState] = []
+    /// Every customer's id, company name and domain, as bytes in one buffer.
+    private var customerTexts = CustomerTexts()
     /// (customer, subscription id) -> index into `subscriptions`.
     private var subscriptionKeys = KeyTable()
     private var subscriptions: [SubscriptionState] = []
@@ -62,9 +64,9 @@ public final class Evaluator {
         }
         if let first = earlier {
             return RowIssue(.duplicateCustomer,
-                            "customer '\(row.customerId)' appears again; the first row ('\(customers[first].row.companyName)') is kept")
+                            "customer '\(row.customerId)' appears again; the first row ('\(customerTexts.companyName(customers[first].texts))') is kept")
         }
-        customers.append(CustomerState(row: row))
+        customers.append(CustomerState(texts: customerTexts.append(row), cloud: row.cloud))
         if let record = row.embedded { fold(record, into: customers.count - 1) }
         return nil
     }
@@ -113,10 +115,10 @@ public final class Evaluator {
         if line.billingType == .license, line.creationDate <= asOf { keepSeatLine(view, customer: i) }
         // Fields are read in place: copying the customer's state per line would retain all of it.
         if line.transactionType.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
-           inScopeClouds.contains(customers[i].row.cloud),
+           inScopeClouds.contains(customers[i].cloud),
            !(customers[i].earliestValid.map { $0 <= line.creationDate } ?? false) {
             violationCustomers.append(Int32(truncatingIfNeeded: i))
-            violations.append(Violation(customerId: customers[i].row.customerId, orderId: view.string(line.orderId) ?? "",
+            violations.append(Violation(customerId: customerTexts.customerId(customers[i].texts), orderId: view.string(line.orderId) ?? "",
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
                                         subscriptionId: view.string(line.subscriptionId), offerId: view.string(line.offerId),
                                         quantity: line.quantity))
@@ -153,7 +155,11 @@ public final class Evaluator {
             } else {
                 newer = true
             }
-            if newer { c.pointee.newest = NewestRecord(date: date, defects: defects, record: kept(record)) }
+            if newer {
+                // Only an INVALID customer's newest record is ever shown, and it has defects (a record
+                // without any is valid): the texts of one without defects are not kept.
+                c.pointee.newest = NewestRecord(date: date, defects: defects, record: defects.isEmpty ? nil : KeptRecord(kept(record)))
+            }
         }
     }
 
@@ -229,7 +235,11 @@ public final class Evaluator {
     // MARK: - Outcome
 
     /// The outcome of every customer (sorted by id, case-insensitively), the violations, and the summary counts.
-    public func finish() -> (customers: [CustomerOutcome], violations: [Violation], summary: Summary) {
+    ///
+    /// The outcomes are made one at a time when a report asks for them (`CustomerOutcomes`); this
+    /// evaluator's state is handed over to them, so call `finish()` once, after the last row.
+    public func finish() -> (customers: CustomerOutcomes, violations: [Violation], summary: Summary) {
+        let judge = Judge(policy: policy, asOf: asOf, phase: phase, inScopeClouds: inScopeClouds)
         // Each customer's subscriptions with seats, as a chain through `next` (no dictionary).
         var first = [Int32](repeating: -1, count: customers.count)
         var next = [Int32](repeating: -1, count: subscriptions.count + ungrouped.count)
@@ -240,37 +250,43 @@ public final class Evaluator {
         }
         for (n, s) in subscriptions.enumerated() { link(n, s) }
         for (n, s) in ungrouped.enumerated() { link(subscriptions.count + n, s) }
-        func seatSubscriptions(of customer: Int) -> [SeatSubscription] {
-            var list: [SeatSubscription] = []
-            var n = Int(first[customer])
-            while n >= 0 {
-                let grouped = n < subscriptions.count
-                let s = grouped ? subscriptions[n] : ungrouped[n - subscriptions.count]
-                let offer = offers[Int(s.offer)]
-                let id = grouped ? s.spelling ?? subscriptionKeys.withKey(n) { String(decoding: $0, as: UTF8.self) } : nil
-                list.append(SeatSubscription(subscriptionId: id, offerId: offer.id, offerName: offer.name, seats: s.seats))
-                n = Int(next[n])
-            }
-            return list.sorted(by: SeatSubscription.listOrder)
-        }
-        var outcomes: [CustomerOutcome] = []
-        outcomes.reserveCapacity(customers.count)
-        var summary = Summary()
-        // Sort indices, not outcomes: moving large values around costs a retain per field.
-        // Customer i is entry i of customerKeys, whose keys are the ids folded to lower case.
+        let seatLines = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: subscriptionKeys, offers: offers)
+        // Sort indices, not states. Customer i is entry i of customerKeys, whose keys are the ids folded to lower case.
         let order = customerKeys.sortedEntries()
         var rank = [Int32](repeating: 0, count: customers.count)
         for (r, i) in order.enumerated() { rank[i] = Int32(r) }
+        var briefs: [OutcomeBrief] = []
+        briefs.reserveCapacity(customers.count)
+        // The seat lines of the customer at each position: lines[starts[p]..<starts[p + 1]], in list order.
+        var starts: [Int32] = [0]
+        starts.reserveCapacity(customers.count + 1)
+        var lines: [Int32] = []
+        lines.reserveCapacity(subscriptions.count + ungrouped.count)
+        var summary = Summary()
+        var chain: [Int32] = []
         for i in order {
-            let subs = seatSubscriptions(of: i)
-            let o = outcome(customers[i], subscriptions: subs)
-            summary.byStatus[o.status, default: 0] += 1
-            if o.newOrders.isBlocking { summary.blockedNewOrders += 1 }
-            if o.seatChanges.isBlocking {
-                summary.blockedSeatChanges += 1
-                summary.seatsAffected += o.seats
+            chain.removeAll(keepingCapacity: true)
+            var n = first[i]
+            while n >= 0 {
+                chain.append(n)
+                n = next[Int(n)]
             }
-            outcomes.append(o)
+            if chain.count > 1 {
+                // Sorted as the reports list them; the Strings made for it go when the customer is done.
+                let listed = chain.map { (line: $0, subscription: seatLines.subscription($0)) }
+                chain = listed.sorted { SeatSubscription.listOrder($0.subscription, $1.subscription) }.map(\.line)
+            }
+            let seats = chain.reduce(0) { $0 + seatLines.seats($1) }
+            let brief = judge.brief(customers[i], seats: seats, hasSeatSubscriptions: !chain.isEmpty)
+            summary.byStatus[brief.status, default: 0] += 1
+            if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
+            if brief.seatChanges.isBlocking {
+                summary.blockedSeatChanges += 1
+                summary.seatsAffected += seats
+            }
+            briefs.append(brief)
+            lines += chain
+            starts.append(Int32(lines.count))
         }
         let sortedViolations = violations.indices.sorted { i, j in
             let a = rank[Int(violationCustomers[i])], b = rank[Int(violationCustomers[j])]
@@ -280,46 +296,120 @@ public final class Evaluator {
             if x.orderId != y.orderId { return x.orderId < y.orderId }
             return x.lineItemNumber < y.lineItemNumber
         }.map { violations[$0] }
-        summary.customers = outcomes.count
+        summary.customers = customers.count
         summary.violations = sortedViolations.count
         summary.otherAgreementTypes = otherAgreementTypes
-        return (outcomes, sortedViolations, summary)
+        let outcomes = EvaluatedOutcomes(judge: judge, customers: customers, texts: customerTexts, order: order.map { Int32($0) }, briefs: briefs,
+                                         starts: starts, lines: lines, seatLines: seatLines)
+        // Handed over: this evaluator keeps no second reference to what the outcomes and reports hold.
+        customers = []
+        customerTexts = CustomerTexts()
+        subscriptions = []
+        ungrouped = []
+        violations = []
+        violationCustomers = []
+        return (CustomerOutcomes(source: outcomes), sortedViolations, summary)
+    }
+}
+
+/// The rules that turn a customer's folded records into its status and impacts (SPEC 3.3, 3.4).
+private struct Judge: Sendable {
+    let policy: Policy
+    let asOf: DayDate
+    let phase: Phase
+    let inScopeClouds: Set<Cloud>
+
+    func status(_ c: CustomerState) -> (status: CustomerStatus, reasons: [String], confirmedOn: DayDate?) {
+        if !inScopeClouds.contains(c.cloud) { return (.outOfScope, [StatusReason.cloudNotSupported.rawValue], nil) }
+        if let d = c.newestValidOnOrBeforeAsOf { return (.confirmed, [], d) }
+        if c.hasValidAfterAsOf { return (.unconfirmed, [StatusReason.acceptedAfterAsOf.rawValue], nil) }
+        if let newest = c.newest { return (.invalid, newest.defects.map(\.rawValue), nil) }
+        return (.unconfirmed, [StatusReason.noConfirmation.rawValue], nil)
     }
 
-    private func outcome(_ c: CustomerState, subscriptions: [SeatSubscription]) -> CustomerOutcome {
-        let status: CustomerStatus
-        var reasons: [String] = []
-        var confirmedOn: DayDate?
-        if !inScopeClouds.contains(c.row.cloud) {
-            status = .outOfScope
-            reasons = [StatusReason.cloudNotSupported.rawValue]
-        } else if let d = c.newestValidOnOrBeforeAsOf {
-            status = .confirmed
-            confirmedOn = d
-        } else if c.hasValidAfterAsOf {
-            status = .unconfirmed
-            reasons = [StatusReason.acceptedAfterAsOf.rawValue]
-        } else if let newest = c.newest {
-            status = .invalid
-            reasons = newest.defects.map(\.rawValue)
-        } else {
-            status = .unconfirmed
-            reasons = [StatusReason.noConfirmation.rawValue]
-        }
+    /// The impacts of a customer with `status`; seat changes are NONE without seat-based subscriptions.
+    func impacts(_ status: CustomerStatus, hasSeatSubscriptions: Bool) -> (newOrders: Impact, seatChanges: Impact, daysToCutover: Int?) {
         var newOrders = Impact.allowed
-        var seatChanges = Impact.allowed
         var daysToCutover: Int?
         if status == .unconfirmed || status == .invalid {
             newOrders = phase == .mandatory ? .blocked : .blockedAtCutover
-            seatChanges = newOrders
             if newOrders == .blockedAtCutover { daysToCutover = policy.mandatoryFrom - asOf }
         }
-        if subscriptions.isEmpty { seatChanges = .none }
+        return (newOrders, hasSeatSubscriptions ? newOrders : .none, daysToCutover)
+    }
+
+    func brief(_ c: CustomerState, seats: Int, hasSeatSubscriptions: Bool) -> OutcomeBrief {
+        let status = status(c).status
+        let (newOrders, seatChanges, _) = impacts(status, hasSeatSubscriptions: hasSeatSubscriptions)
+        return OutcomeBrief(status: status, newOrders: newOrders, seatChanges: seatChanges, seats: seats)
+    }
+}
+
+/// The kept seat lines after the evaluation: subscriptions (entry numbers of their keys) first,
+/// then the lines without a subscription id.
+private struct SeatLines: @unchecked Sendable {
+    let subscriptions: [SubscriptionState]
+    let ungrouped: [SubscriptionState]
+    /// Read only from here on.
+    let keys: KeyTable
+    let offers: [(id: String?, name: String?)]
+
+    private func state(_ n: Int32) -> SubscriptionState {
+        Int(n) < subscriptions.count ? subscriptions[Int(n)] : ungrouped[Int(n) - subscriptions.count]
+    }
+
+    func seats(_ n: Int32) -> Int { state(n).seats }
+
+    func subscription(_ n: Int32) -> SeatSubscription {
+        let s = state(n)
+        let offer = offers[Int(s.offer)]
+        let id = Int(n) < subscriptions.count ? s.spelling ?? keys.withKey(Int(n)) { String(decoding: $0, as: UTF8.self) } : nil
+        return SeatSubscription(subscriptionId: id, offerId: offer.id, offerName: offer.name, seats: s.seats)
+    }
+}
+
+/// The outcomes of a finished evaluation, made one at a time from its state (`CustomerOutcomes`).
+private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
+    let judge: Judge
+    let customers: [CustomerState]
+    let texts: CustomerTexts
+    /// Position in report order -> customer.
+    let order: [Int32]
+    let briefs: [OutcomeBrief]
+    let starts: [Int32]
+    let lines: [Int32]
+    let seatLines: SeatLines
+
+    init(judge: Judge, customers: [CustomerState], texts: CustomerTexts, order: [Int32], briefs: [OutcomeBrief], starts: [Int32],
+         lines: [Int32], seatLines: SeatLines) {
+        self.judge = judge
+        self.customers = customers
+        self.texts = texts
+        self.order = order
+        self.briefs = briefs
+        self.starts = starts
+        self.lines = lines
+        self.seatLines = seatLines
+    }
+
+    var count: Int { order.count }
+
+    func brief(_ position: Int) -> OutcomeBrief { briefs[position] }
+
+    func customerId(_ position: Int) -> String { texts.customerId(customers[Int(order[position])].texts) }
+
+    func companyName(_ position: Int) -> String { texts.companyName(customers[Int(order[position])].texts) }
+
+    func outcome(_ position: Int) -> CustomerOutcome {
+        let c = customers[Int(order[position])]
+        let (status, reasons, confirmedOn) = judge.status(c)
+        let subscriptions = (Int(starts[position])..<Int(starts[position + 1])).map { seatLines.subscription(lines[$0]) }
+        let (newOrders, seatChanges, daysToCutover) = judge.impacts(status, hasSeatSubscriptions: !subscriptions.isEmpty)
         return CustomerOutcome(
-            customerId: c.row.customerId, companyName: c.row.companyName, domain: c.row.domain, cloud: c.row.cloud,
+            customerId: texts.customerId(c.texts), companyName: texts.companyName(c.texts), domain: texts.domain(c.texts), cloud: c.cloud,
             status: status, reasons: reasons, confirmedOn: confirmedOn, newOrders: newOrders,
             seatChanges: seatChanges, daysToCutover: daysToCutover, subscriptions: subscriptions,
-            newestRecord: c.newest?.record)
+            newestRecord: c.newest?.record?.record)
     }
 }
 
@@ -344,14 +434,23 @@ public struct CustomerDirectory: Sendable {
 
 // MARK: - State
 
-private struct NewestRecord {
+private struct NewestRecord: Sendable {
     var date: DayDate?
     var defects: [Defect]
-    var record: ConfirmationRecord
+    /// The record itself, kept only when it has defects.
+    var record: KeptRecord?
 }
 
-private struct CustomerState {
-    var row: CustomerRow
+/// A record kept for the reports, by reference: a customer's state stays small whether it has one or not.
+private final class KeptRecord: Sendable {
+    let record: ConfirmationRecord
+    init(_ record: ConfirmationRecord) { self.record = record }
+}
+
+/// What the evaluation keeps of a customer: compact, as a million are kept (its texts are in `CustomerTexts`).
+private struct CustomerState: Sendable {
+    var texts: CustomerTexts.Ref
+    var cloud: Cloud
     /// The earliest valid record's date: an order on or after it had a confirmation (SPEC 3.5).
     var earliestValid: DayDate?
     /// The newest valid record dated on or before the as-of date: confirmedOn.
@@ -359,11 +458,50 @@ private struct CustomerState {
     var hasValidAfterAsOf = false
     var newest: NewestRecord?
 
-    init(row: CustomerRow) { self.row = row }
+    init(texts: CustomerTexts.Ref, cloud: Cloud) {
+        self.texts = texts
+        self.cloud = cloud
+    }
+}
+
+/// The id, company name and domain of every customer, one after another in one byte buffer: Strings
+/// are made only when a report asks for them, so a million customers cost no million allocations.
+private struct CustomerTexts: Sendable {
+    struct Ref: Sendable {
+        var start: Int
+        var idCount: Int32
+        var nameCount: Int32
+        /// -1: no domain.
+        var domainCount: Int32
+    }
+    private var bytes: [UInt8] = []
+
+    mutating func append(_ row: CustomerRow) -> Ref {
+        func add(_ text: String) -> Int32 {
+            var text = text
+            return text.withUTF8 { u in
+                bytes.append(contentsOf: u)
+                return Int32(u.count)
+            }
+        }
+        let start = bytes.count
+        return Ref(start: start, idCount: add(row.customerId), nameCount: add(row.companyName),
+                   domainCount: row.domain.map(add) ?? -1)
+    }
+
+    private func string(_ start: Int, _ count: Int32) -> String {
+        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(count))]), as: UTF8.self) }
+    }
+
+    func customerId(_ r: Ref) -> String { string(r.start, r.idCount) }
+    func companyName(_ r: Ref) -> String { string(r.start + Int(r.idCount), r.nameCount) }
+    func domain(_ r: Ref) -> String? {
+        r.domainCount < 0 ? nil : string(r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount)
+    }
 }
 
 /// The latest seat line of one subscription so far, without its key (compact: millions are kept).
-private struct SubscriptionState {
+private struct SubscriptionState: @unchecked Sendable {
     var customer: Int32
     var offer: Int32
     var date: DayDate

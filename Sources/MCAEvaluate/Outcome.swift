@@ -114,6 +114,124 @@ public struct CustomerOutcome: Sendable, Equatable {
     public var seats: Int { subscriptions.reduce(0) { $0 + $1.seats } }
 }
 
+/// What counts and filters need of a customer: no texts, so asking for it a million times costs no allocation.
+public struct OutcomeBrief: Sendable, Equatable {
+    public var status: CustomerStatus
+    public var newOrders: Impact
+    public var seatChanges: Impact
+    /// Total seats of the seat-based subscriptions.
+    public var seats: Int
+
+    public init(status: CustomerStatus, newOrders: Impact, seatChanges: Impact, seats: Int) {
+        self.status = status
+        self.newOrders = newOrders
+        self.seatChanges = seatChanges
+        self.seats = seats
+    }
+
+    public init(_ outcome: CustomerOutcome) {
+        self.init(status: outcome.status, newOrders: outcome.newOrders, seatChanges: outcome.seatChanges, seats: outcome.seats)
+    }
+
+    /// Whether new orders or seat changes are blocked, now or at the cutover.
+    public var isBlocking: Bool { newOrders.isBlocking || seatChanges.isBlocking }
+
+    /// Whether new orders or seat changes have the impact `level` (`.blocked` or `.blockedAtCutover`).
+    public func isBlocked(at level: Impact) -> Bool { newOrders == level || seatChanges == level }
+}
+
+/// Where `CustomerOutcomes` gets its elements from when they are made on demand.
+protocol OutcomeSource: Sendable {
+    var count: Int { get }
+    func outcome(_ position: Int) -> CustomerOutcome
+    func brief(_ position: Int) -> OutcomeBrief
+    func customerId(_ position: Int) -> String
+    func companyName(_ position: Int) -> String
+}
+
+/// Every customer's outcome, in report order.
+///
+/// An evaluation's outcomes are made one at a time when asked for, from the evaluator's own state:
+/// a million customers' outcomes, with their subscription ids as Strings, are never all in memory
+/// at once, and the report writers stream them. Ask for `brief(_:)`, `customerId(_:)` or
+/// `companyName(_:)` when that is all you need, and take an element once (`let c = outcomes[i]`)
+/// rather than reading it field by field. Changing an element (tests do) turns the collection into
+/// an array of values first.
+public struct CustomerOutcomes: RandomAccessCollection, MutableCollection, RangeReplaceableCollection,
+    ExpressibleByArrayLiteral, Sendable, Equatable {
+    private enum Storage: Sendable {
+        case values([CustomerOutcome])
+        case source(any OutcomeSource)
+    }
+    private var storage: Storage
+
+    init(source: any OutcomeSource) { storage = .source(source) }
+    public init(_ values: [CustomerOutcome]) { storage = .values(values) }
+    public init() { storage = .values([]) }
+    public init(arrayLiteral elements: CustomerOutcome...) { storage = .values(elements) }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int {
+        switch storage {
+        case .values(let values): return values.count
+        case .source(let source): return source.count
+        }
+    }
+
+    public subscript(position: Int) -> CustomerOutcome {
+        get {
+            switch storage {
+            case .values(let values): return values[position]
+            case .source(let source): return source.outcome(position)
+            }
+        }
+        set {
+            var values = materialized()
+            storage = .values([])
+            values[position] = newValue
+            storage = .values(values)
+        }
+    }
+
+    public mutating func replaceSubrange<C: Collection<CustomerOutcome>>(_ range: Range<Int>, with elements: C) {
+        var values = materialized()
+        storage = .values([])
+        values.replaceSubrange(range, with: elements)
+        storage = .values(values)
+    }
+
+    /// Status, impacts and seats of the customer at `position`.
+    public func brief(_ position: Int) -> OutcomeBrief {
+        switch storage {
+        case .values(let values): return OutcomeBrief(values[position])
+        case .source(let source): return source.brief(position)
+        }
+    }
+
+    public func customerId(_ position: Int) -> String {
+        switch storage {
+        case .values(let values): return values[position].customerId
+        case .source(let source): return source.customerId(position)
+        }
+    }
+
+    public func companyName(_ position: Int) -> String {
+        switch storage {
+        case .values(let values): return values[position].companyName
+        case .source(let source): return source.companyName(position)
+        }
+    }
+
+    private func materialized() -> [CustomerOutcome] {
+        switch storage {
+        case .values(let values): return values
+        case .source: return Array(self)
+        }
+    }
+
+    public static func == (a: CustomerOutcomes, b: CustomerOutcomes) -> Bool { a.elementsEqual(b) }
+}
+
 /// An order line that broke the rules (SPEC 3.5).
 public struct Violation: Sendable, Equatable {
     public static let code = "ORDER_WITHOUT_CONFIRMATION"
@@ -188,7 +306,7 @@ public struct AuditResult: Sendable {
     public var policy: Policy
     public var summary: Summary
     /// Sorted by customerId, compared case-insensitively.
-    public var customers: [CustomerOutcome]
+    public var customers: CustomerOutcomes
     /// Sorted by customerId, creationDate, orderId, lineItemNumber.
     public var violations: [Violation]
     /// Rejected rows and warnings, in input order.
@@ -200,7 +318,7 @@ public struct AuditResult: Sendable {
     public var trend: [TrendPoint]?
 
     public init(asOf: DayDate, runDate: DayDate, timeZone: String = "UTC", phase: Phase, policy: Policy,
-                summary: Summary, customers: [CustomerOutcome], violations: [Violation], dataQuality: [Finding],
+                summary: Summary, customers: CustomerOutcomes, violations: [Violation], dataQuality: [Finding],
                 inputs: [InputSummary], changes: RunChanges? = nil, trend: [TrendPoint]? = nil) {
         self.asOf = asOf
         self.runDate = runDate

@@ -315,26 +315,24 @@ public final class RunHistory: Sendable {
             sqlite3_reset(statement)
             withExtendedLifetime(insert) {}
         }
-        for index in result.customers.indices {
-            let customerId = result.customers[index].customerId
+        for customer in result.customers {
+            let customerId = customer.customerId
             let key = customerKey(customerId)
             sqlite3_reset(statement)
             sqlite3_bind_int64(statement, 1, id)
             bind(key, 2)
             if key == customerId { sqlite3_bind_null(statement, 3) } else { bind(customerId, 3) }
-            bind(result.customers[index].companyName, 4)
-            sqlite3_bind_int64(statement, 5, Int64(HistoryCodes.code(result.customers[index].status)))
-            bind(result.customers[index].reasons.joined(separator: ","), 6)
-            if let date = result.customers[index].confirmedOn {
+            bind(customer.companyName, 4)
+            sqlite3_bind_int64(statement, 5, Int64(HistoryCodes.code(customer.status)))
+            bind(customer.reasons.joined(separator: ","), 6)
+            if let date = customer.confirmedOn {
                 sqlite3_bind_int64(statement, 7, Int64(date.daysSinceEpoch))
             } else {
                 sqlite3_bind_null(statement, 7)
             }
-            sqlite3_bind_int64(statement, 8, Int64(HistoryCodes.code(result.customers[index].newOrders)))
-            sqlite3_bind_int64(statement, 9, Int64(HistoryCodes.code(result.customers[index].seatChanges)))
-            var seats = 0
-            for sub in result.customers[index].subscriptions.indices { seats += result.customers[index].subscriptions[sub].seats }
-            sqlite3_bind_int64(statement, 10, Int64(seats))
+            sqlite3_bind_int64(statement, 8, Int64(HistoryCodes.code(customer.newOrders)))
+            sqlite3_bind_int64(statement, 9, Int64(HistoryCodes.code(customer.seatChanges)))
+            sqlite3_bind_int64(statement, 10, Int64(customer.seats))
             sqlite3_bind_int64(statement, 11, Int64(violations[key] ?? 0))
             let code = sqlite3_step(statement)
             guard code == SQLITE_DONE else {

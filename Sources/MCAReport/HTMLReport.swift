@@ -46,8 +46,8 @@ enum HTMLReport {
         let result = context.result
         let customers = context.result.customers
         let blocked = customers.indices.lazy
-            .filter { customers[$0].newOrders.isBlocking }
-            .map { RankedRow(size: seatTotal(customers, $0), index: $0) }
+            .filter { customers.brief($0).newOrders.isBlocking }
+            .map { RankedRow(size: customers.brief($0).seats, index: $0) }
         try writeTable(
             id: "blocked-new-orders", title: "Customers blocked from new orders",
             note: result.phase == .mandatory ? "Unconfirmed or invalid customers: new orders are blocked."
@@ -91,8 +91,8 @@ enum HTMLReport {
         let customers = context.result.customers
         let redactor = context.redactor
         let invalid = customers.indices.lazy
-            .filter { customers[$0].status == .invalid }
-            .map { RankedRow(size: seatTotal(customers, $0), index: $0) }
+            .filter { customers.brief($0).status == .invalid }
+            .map { RankedRow(size: customers.brief($0).seats, index: $0) }
         func record(_ row: RankedRow) -> ConfirmationRecord? { customers[row.index].newestRecord }
         try writeTable(
             id: "invalid-confirmations", title: "Invalid confirmations",

@@ -86,49 +86,41 @@ func topRanked<T>(_ items: some Sequence<T>, limit: Int, by rankedBefore: (T, T)
 /// the customers once. Should an id not be found ahead (ids that differ only in case, which join
 /// case-insensitively, SPEC 2.1), every customer is indexed once and the rest use that index.
 final class CompanyLookup {
-    private let customers: [CustomerOutcome]
+    private let customers: CustomerOutcomes
     private var cursor = 0
     private var index: [String: Int]?
 
-    init(_ customers: [CustomerOutcome]) { self.customers = customers }
+    init(_ customers: CustomerOutcomes) { self.customers = customers }
 
     func companyName(of customerId: String) -> String? {
         if index == nil {
             var position = cursor
             while position < customers.count {
-                if customers[position].customerId == customerId {
+                if customers.customerId(position) == customerId {
                     cursor = position
-                    return customers[position].companyName
+                    return customers.companyName(position)
                 }
                 position += 1
             }
             var all = [String: Int](minimumCapacity: customers.count)
             for position in customers.indices {
-                let key = customers[position].customerId.lowercased()
+                let key = customers.customerId(position).lowercased()
                 if all[key] == nil { all[key] = position }
             }
             index = all
         }
-        return index?[customerId.lowercased()].map { customers[$0].companyName }
+        return index?[customerId.lowercased()].map { customers.companyName($0) }
     }
-}
-
-/// The seats of customer `index`'s seat-based subscriptions. Reads them in place: calling
-/// `CustomerOutcome.seats` on an array element copies the whole customer first.
-func seatTotal(_ customers: [CustomerOutcome], _ index: Int) -> Int {
-    var total = 0
-    for sub in customers[index].subscriptions.indices { total += customers[index].subscriptions[sub].seats }
-    return total
 }
 
 /// The seat-based subscriptions of the customers whose seat changes are (or will be) blocked,
 /// as (customer index, subscription index) in customer order.
-func blockedSubscriptionRows(_ customers: [CustomerOutcome]) -> some Sequence<RankedRow> {
+func blockedSubscriptionRows(_ customers: CustomerOutcomes) -> some Sequence<RankedRow> {
     customers.indices.lazy
-        .filter { customers[$0].seatChanges.isBlocking }
+        .filter { customers.brief($0).seatChanges.isBlocking }
         .flatMap { index in
-            customers[index].subscriptions.indices.lazy.map { sub in
-                RankedRow(size: customers[index].subscriptions[sub].seats, index: index, subIndex: sub)
+            customers[index].subscriptions.enumerated().map { sub, subscription in
+                RankedRow(size: subscription.seats, index: index, subIndex: sub)
             }
         }
 }

@@ -82,12 +82,12 @@ enum ReportList: CaseIterable, Sendable {
             try sink.write(ReportTables.customers(customers), rows: customers.indices)
         case .blockedNewOrders:
             try sink.write(ReportTables.blockedNewOrders(customers),
-                           rows: customers.indices.lazy.filter { customers[$0].newOrders.isBlocking })
+                           rows: customers.indices.lazy.filter { customers.brief($0).newOrders.isBlocking })
         case .blockedSeatChanges:
             try sink.write(ReportTables.blockedSeatChanges(customers), rows: blockedSubscriptionRows(customers))
         case .invalidConfirmations:
             try sink.write(ReportTables.invalidConfirmations(customers, context.redactor),
-                           rows: customers.indices.lazy.filter { customers[$0].status == .invalid })
+                           rows: customers.indices.lazy.filter { customers.brief($0).status == .invalid })
         case .orderViolations:
             let violations = context.result.violations
             try sink.write(ReportTables.orderViolations(violations, CompanyLookup(customers)), rows: violations.indices)
@@ -100,68 +100,72 @@ enum ReportList: CaseIterable, Sendable {
 
 /// The columns of each list and what goes in them, for every format.
 enum ReportTables {
-    static func customers<Cells>(_ c: [CustomerOutcome]) -> ReportTable<Int, Cells> {
+    static func customers<Cells>(_ customers: CustomerOutcomes) -> ReportTable<Int, Cells> {
         ReportTable(columns: ["customerId", "companyName", "domain", "cloud", "status", "reasons", "confirmedOn",
                               "newOrders", "seatChanges", "daysToCutover", "seatBasedSubscriptions", "seats"]) { t, i in
-            t.text(c[i].customerId)
-            t.text(c[i].companyName)
-            t.text(c[i].domain)
-            t.text(c[i].cloud.rawValue)
-            t.text(c[i].status.rawValue)
-            t.list(c[i].reasons)
-            t.date(c[i].confirmedOn)
-            t.text(c[i].newOrders.rawValue)
-            t.text(c[i].seatChanges.rawValue)
-            t.number(c[i].daysToCutover)
-            t.number(c[i].subscriptions.count)
-            t.number(seatTotal(c, i))
+            let c = customers[i]
+            t.text(c.customerId)
+            t.text(c.companyName)
+            t.text(c.domain)
+            t.text(c.cloud.rawValue)
+            t.text(c.status.rawValue)
+            t.list(c.reasons)
+            t.date(c.confirmedOn)
+            t.text(c.newOrders.rawValue)
+            t.text(c.seatChanges.rawValue)
+            t.number(c.daysToCutover)
+            t.number(c.subscriptions.count)
+            t.number(c.seats)
         }
     }
 
-    static func blockedNewOrders<Cells>(_ c: [CustomerOutcome]) -> ReportTable<Int, Cells> {
+    static func blockedNewOrders<Cells>(_ customers: CustomerOutcomes) -> ReportTable<Int, Cells> {
         ReportTable(columns: ["customerId", "companyName", "cloud", "status", "reasons", "newOrders", "daysToCutover",
                               "seats"]) { t, i in
-            t.text(c[i].customerId)
-            t.text(c[i].companyName)
-            t.text(c[i].cloud.rawValue)
-            t.text(c[i].status.rawValue)
-            t.list(c[i].reasons)
-            t.text(c[i].newOrders.rawValue)
-            t.number(c[i].daysToCutover)
-            t.number(seatTotal(c, i))
+            let c = customers[i]
+            t.text(c.customerId)
+            t.text(c.companyName)
+            t.text(c.cloud.rawValue)
+            t.text(c.status.rawValue)
+            t.list(c.reasons)
+            t.text(c.newOrders.rawValue)
+            t.number(c.daysToCutover)
+            t.number(c.seats)
         }
     }
 
-    static func blockedSeatChanges<Cells>(_ c: [CustomerOutcome]) -> ReportTable<RankedRow, Cells> {
+    static func blockedSeatChanges<Cells>(_ customers: CustomerOutcomes) -> ReportTable<RankedRow, Cells> {
         ReportTable(columns: ["customerId", "companyName", "status", "seatChanges", "subscriptionId", "offerId",
                               "offerName", "seats", "daysToCutover"]) { t, row in
-            let (i, s) = (row.index, row.subIndex)
-            t.text(c[i].customerId)
-            t.text(c[i].companyName)
-            t.text(c[i].status.rawValue)
-            t.text(c[i].seatChanges.rawValue)
-            t.text(c[i].subscriptions[s].subscriptionId)
-            t.text(c[i].subscriptions[s].offerId)
-            t.text(c[i].subscriptions[s].offerName)
-            t.number(c[i].subscriptions[s].seats)
-            t.number(c[i].daysToCutover)
+            let c = customers[row.index]
+            let s = row.subIndex
+            t.text(c.customerId)
+            t.text(c.companyName)
+            t.text(c.status.rawValue)
+            t.text(c.seatChanges.rawValue)
+            t.text(c.subscriptions[s].subscriptionId)
+            t.text(c.subscriptions[s].offerId)
+            t.text(c.subscriptions[s].offerName)
+            t.number(c.subscriptions[s].seats)
+            t.number(c.daysToCutover)
         }
     }
 
-    static func invalidConfirmations<Cells>(_ c: [CustomerOutcome], _ redactor: Redactor) -> ReportTable<Int, Cells> {
+    static func invalidConfirmations<Cells>(_ customers: CustomerOutcomes, _ redactor: Redactor) -> ReportTable<Int, Cells> {
         ReportTable(columns: ["customerId", "companyName", "defects", "firstName", "lastName", "email", "phoneNumber",
                               "dateAgreed", "agreementType", "templateId", "recordedByRole"]) { t, i in
-            t.text(c[i].customerId)
-            t.text(c[i].companyName)
-            t.list(c[i].reasons)
-            t.text(c[i].newestRecord?.firstName)
-            t.text(c[i].newestRecord?.lastName)
-            t.text(redactor.email(c[i].newestRecord?.email))
-            t.text(redactor.phone(c[i].newestRecord?.phoneNumber))
-            t.date(c[i].newestRecord?.dateAgreed)
-            t.text(c[i].newestRecord?.agreementType)
-            t.text(c[i].newestRecord?.templateId)
-            t.text(c[i].newestRecord?.recordedByRole)
+            let c = customers[i]
+            t.text(c.customerId)
+            t.text(c.companyName)
+            t.list(c.reasons)
+            t.text(c.newestRecord?.firstName)
+            t.text(c.newestRecord?.lastName)
+            t.text(redactor.email(c.newestRecord?.email))
+            t.text(redactor.phone(c.newestRecord?.phoneNumber))
+            t.date(c.newestRecord?.dateAgreed)
+            t.text(c.newestRecord?.agreementType)
+            t.text(c.newestRecord?.templateId)
+            t.text(c.newestRecord?.recordedByRole)
         }
     }
 

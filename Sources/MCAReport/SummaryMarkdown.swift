@@ -37,8 +37,8 @@ enum SummaryMarkdown {
 
         let customers = result.customers
         let blocked = customers.indices.lazy
-            .filter { customers[$0].newOrders.isBlocking || customers[$0].seatChanges.isBlocking }
-            .map { RankedRow(size: seatTotal(customers, $0), index: $0) }
+            .filter { customers.brief($0).isBlocking }
+            .map { RankedRow(size: customers.brief($0).seats, index: $0) }
         let (top, total) = topRanked(blocked, limit: topCount, by: RankedRow.largestFirst)
         guard !top.isEmpty else {
             try file.append("\nNo customer is blocked.\n")

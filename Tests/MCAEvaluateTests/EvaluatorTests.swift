@@ -254,3 +254,73 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(o.subscriptions.map(\.offerName) == ["Microsoft 365 E3", "microsoft 365 e3", nil])
     }
 }
+
+@Suite struct EvaluatedOutcomesTests {
+    /// Four customers given out of order, ids in mixed case and with accents, one in a national cloud.
+    private func finished() -> (CustomerOutcomes, Summary) {
+        let e = Evaluator(policy: .default, asOf: d("2018-11-20"), runDate: d("2018-11-21"))
+        let customers = [
+            CustomerRow(customerId: "D-4", companyName: "O'Brien & Søn, Ltd.", domain: "obrien.example"),
+            CustomerRow(customerId: "b-2", companyName: "Fabrikam \"Quoted\" Café"),
+            CustomerRow(customerId: "C-3", companyName: "Gemeinde Müller", cloud: .germany),
+            CustomerRow(customerId: "a-1", companyName: "Contoso", domain: "contoso.example"),
+        ]
+        for c in customers { #expect(e.add(c) == nil) }
+        // a-1: valid; b-2: both records have defects; C-3 out of scope; D-4 none.
+        #expect(e.add(AgreementRow(customerId: "A-1", record: record("2018-10-01"))) == nil)
+        #expect(e.add(AgreementRow(customerId: "B-2", record: record("2018-09-01", first: nil))) == nil)
+        #expect(e.add(AgreementRow(customerId: "b-2", record: record("2018-10-02", email: "not-an-address"))) == nil)
+        for (customer, sub, qty) in [("D-4", "sub-z", 7), ("d-4", "SUB-A", 3), ("b-2", "s-1", 2), ("A-1", "s-9", 4)] {
+            #expect(e.add(OrderLine(orderId: "o", customerId: customer, creationDate: d("2018-10-01"), offerId: "CFQ7",
+                                    subscriptionId: sub, quantity: qty, billingType: .license)) == nil)
+        }
+        let (outcomes, _, summary) = e.finish()
+        return (outcomes, summary)
+    }
+
+    @Test func outcomesComeInIdOrderWithTheirTextsAsWritten() {
+        let (outcomes, summary) = finished()
+        #expect(outcomes.count == 4)
+        #expect(outcomes.map(\.customerId) == ["a-1", "b-2", "C-3", "D-4"])
+        #expect(outcomes.map(\.companyName) == ["Contoso", "Fabrikam \"Quoted\" Café", "Gemeinde Müller", "O'Brien & Søn, Ltd."])
+        #expect(outcomes.map(\.domain) == ["contoso.example", nil, nil, "obrien.example"])
+        #expect(outcomes.map(\.status) == [.confirmed, .invalid, .outOfScope, .unconfirmed])
+        #expect(outcomes[3].subscriptions.map(\.subscriptionId) == ["SUB-A", "sub-z"])
+        #expect(outcomes[3].seats == 10)
+        #expect(summary.seatsAffected == 12)
+        #expect(summary.blockedSeatChanges == 2)
+    }
+
+    @Test func briefsAndTextAccessorsAgreeWithTheOutcomes() {
+        let (outcomes, _) = finished()
+        for i in outcomes.indices {
+            let o = outcomes[i]
+            #expect(outcomes.brief(i) == OutcomeBrief(o))
+            #expect(outcomes.customerId(i) == o.customerId)
+            #expect(outcomes.companyName(i) == o.companyName)
+        }
+        #expect(outcomes.brief(1) == OutcomeBrief(status: .invalid, newOrders: .blocked, seatChanges: .blocked, seats: 2))
+        #expect(outcomes.brief(1).isBlocking)
+        #expect(!outcomes.brief(0).isBlocking)
+    }
+
+    @Test func onlyADefectiveNewestRecordIsKept() {
+        let (outcomes, _) = finished()
+        #expect(outcomes[0].newestRecord == nil)  // valid: not shown anywhere, not kept
+        #expect(outcomes[1].newestRecord?.email == "not-an-address")
+        #expect(outcomes[1].reasons == ["INVALID_EMAIL"])
+    }
+
+    @Test func changingAnOutcomeTurnsTheCollectionIntoValues() {
+        var (outcomes, _) = finished()
+        let before = Array(outcomes)
+        outcomes[2].companyName = "Renamed"
+        #expect(outcomes[2].companyName == "Renamed")
+        #expect(outcomes.companyName(2) == "Renamed")
+        #expect(outcomes.count == 4)
+        #expect(Array(outcomes[0..<2]) == Array(before[0..<2]))
+        outcomes.removeAll()
+        #expect(outcomes.isEmpty)
+        #expect(CustomerOutcomes(before) == CustomerOutcomes(before))
+    }
+}

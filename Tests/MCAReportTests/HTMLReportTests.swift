@@ -166,13 +166,13 @@ import Testing
 
     @Test func bigTablesStopAt5000RowsAndPointToTheCSV() throws {
         var result = SampleAudit.result()
-        result.customers = (0..<(HTMLReport.rowLimit + 3)).map { i in
+        result.customers = CustomerOutcomes((0..<(HTMLReport.rowLimit + 3)).map { i in
             CustomerOutcome(customerId: String(format: "id-%05d", i), companyName: "Company \(i)", domain: nil, cloud: .public,
                             status: .unconfirmed, reasons: ["NO_CONFIRMATION"], confirmedOn: nil, newOrders: .blocked,
                             seatChanges: .blocked, daysToCutover: nil,
                             subscriptions: [SeatSubscription(subscriptionId: "s", offerId: "o", seats: i + 1)],
                             newestRecord: nil)
-        }
+        })
         let html = try page(result)
         let blocked = try section("blocked-new-orders", of: html)
         let shown = rows(blocked)

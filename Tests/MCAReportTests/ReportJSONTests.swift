@@ -309,13 +309,13 @@ import Testing
 
     @Test func aLargeResultStreamsThroughManyBufferFlushes() throws {
         var result = SampleAudit.result()
-        result.customers = (0..<20_000).map { i in
+        result.customers = CustomerOutcomes((0..<20_000).map { i in
             CustomerOutcome(customerId: "id-\(i)", companyName: "Company \(i) \"Ltd\" é", domain: nil, cloud: .public,
                             status: .unconfirmed, reasons: ["NO_CONFIRMATION"], confirmedOn: nil, newOrders: .blocked,
                             seatChanges: .blocked, daysToCutover: nil,
                             subscriptions: [SeatSubscription(subscriptionId: "s-\(i)", offerId: "o", seats: i % 50 + 1)],
                             newestRecord: nil)
-        }
+        })
         let (folder, _) = try writeReports(result)
         defer { folder.cleanUp() }
         let data = try folder.data("report.json")
@@ -331,7 +331,7 @@ import Testing
     }
 
     @Test func violationsFindTheirCompanyWhateverTheCaseOfTheId() {
-        let customers = SampleAudit.customers()
+        let customers = CustomerOutcomes(SampleAudit.customers())
         let lookup = CompanyLookup(customers)
         #expect(lookup.companyName(of: "c-001") == "Contoso, Ltd.")
         #expect(lookup.companyName(of: "c-003") == "=HYPERLINK(\"evil.example\",\"Click\")")

@@ -28,7 +28,7 @@ enum SampleAudit {
         summary.otherAgreementTypes = 2
         return AuditResult(
             asOf: date("2018-11-07"), runDate: date("2018-11-08"), timeZone: "Europe/Paris", phase: .mandatory,
-            policy: .default, summary: summary, customers: customers(),
+            policy: .default, summary: summary, customers: CustomerOutcomes(customers()),
             violations: [
                 Violation(customerId: "c-002", orderId: "ord-9", lineItemNumber: 1, creationDate: date("2018-11-07"),
                           subscriptionId: "sub-2a", offerId: "O365_E5", quantity: 5),
@@ -97,12 +97,12 @@ enum SampleAudit {
         result.phase = .optional
         result.violations = []
         result.summary.violations = 0
-        result.customers = result.customers.map { c in
+        result.customers = CustomerOutcomes(result.customers.map { c in
             var c = c
             if c.newOrders == .blocked { c.newOrders = .blockedAtCutover; c.daysToCutover = 37 }
             if c.seatChanges == .blocked { c.seatChanges = .blockedAtCutover }
             return c
-        }
+        })
         return result
     }
 

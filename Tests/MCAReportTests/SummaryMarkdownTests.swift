@@ -69,13 +69,13 @@ import Testing
 
     @Test func onlyTheTopTenBlockedCustomersAreListed() throws {
         var result = SampleAudit.result()
-        result.customers = (1...12).map { i in
+        result.customers = CustomerOutcomes((1...12).map { i in
             CustomerOutcome(customerId: "id-\(i)", companyName: "Company \(i)", domain: nil, cloud: .public,
                             status: .unconfirmed, reasons: ["NO_CONFIRMATION"], confirmedOn: nil, newOrders: .blocked,
                             seatChanges: .blocked, daysToCutover: nil,
                             subscriptions: [SeatSubscription(subscriptionId: "s", offerId: "o", seats: i % 4)],
                             newestRecord: nil)
-        }
+        })
         let (folder, _) = try writeReports(result)
         defer { folder.cleanUp() }
         let text = try folder.text("summary.md")
