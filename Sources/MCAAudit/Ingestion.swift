@@ -54,9 +54,23 @@ struct Ingestion {
             var found: [Finding] = []
             reading: while true {
                 switch handOver.take()! {
-                case .rows(let batch, let text):
-                    text.bytes.withUnsafeBytes { text in
-                        for record in batch { consume(record, text: text, of: spec, into: &summary, findings: &found) }
+                case .rows(let batch):
+                    batch.text.bytes.withUnsafeBytes { text in
+                        var lines: [(OrderLineView, CustomerDirectory.Resolution)] = []
+                        lines.reserveCapacity(batch.customers.count)
+                        for record in batch.records {
+                            if case .order(let line) = record.row { lines.append((OrderLineView(line: line, text: text), batch.customers[lines.count])) }
+                        }
+                        evaluator.prepare(lines)
+                        var next = 0
+                        for record in batch.records {
+                            var customer = CustomerDirectory.Resolution.unknown
+                            if case .order = record.row {
+                                customer = lines[next].1
+                                next += 1
+                            }
+                            consume(record, customer: customer, text: text, of: spec, into: &summary, findings: &found)
+                        }
                     }
                 case .fileEnd(let sha256):
                     summary.sha256 = sha256
@@ -72,7 +86,7 @@ struct Ingestion {
     }
 
     /// Evaluates one mapped record and accounts for it: read, then accepted or rejected.
-    private func consume(_ record: MappedRecord, text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary,
+    private func consume(_ record: MappedRecord, customer: CustomerDirectory.Resolution, text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary,
                          findings found: inout [Finding]) {
         summary.rowsRead += 1
         for w in record.warnings { found.append(Finding(file: spec.path, line: record.line, issue: w)) }
@@ -81,7 +95,7 @@ struct Ingestion {
         case .rejected(let issue): issue
         case .customer(let row): evaluator.add(row)
         case .agreement(let row, let customer): evaluator.add(row, customer: customer)
-        case .order(let line, let customer): evaluator.add(OrderLineView(line: line, text: text), customer: customer)
+        case .order(let line): evaluator.add(OrderLineView(line: line, text: text), customer: customer)
         }
         if let rejection {
             summary.rowsRejected += 1
@@ -96,11 +110,33 @@ struct Ingestion {
     /// What the reading thread hands over: each file's mapped rows in batches, then its end.
     enum Delivery: Sendable {
         /// Records, and the bytes their order lines' texts are in.
-        case rows([MappedRecord], PackedText)
+        case rows(Batch)
         /// The file is read to its end; its SHA-256.
         case fileEnd(sha256: String)
         /// The file cannot be read or is unusable: the run stops.
         case failed(AuditFailure)
+    }
+
+    /// Records as the mapper left them, with what the evaluator needs to take them.
+    struct Batch: Sendable {
+        var records: [MappedRecord] = []
+        /// The texts of the order lines.
+        var text = PackedText()
+        /// The customer id of each order line, in order, until they are looked up…
+        var customerIds: [PackedText.Span] = []
+        /// …all at once (`CustomerDirectory.resolve(all:)`): the customer of each order line.
+        var customers: [CustomerDirectory.Resolution] = []
+
+        init() { records.reserveCapacity(Ingestion.batchSize) }
+
+        var isFull: Bool { records.count == Ingestion.batchSize || text.isFull }
+
+        /// Looks up the customers of the order lines.
+        mutating func resolveCustomers(in directory: CustomerDirectory?) {
+            guard let directory, !customerIds.isEmpty else { return }
+            customers = text.bytes.withUnsafeBytes { bytes in directory.resolve(all: customerIds.map { $0.bytes(in: bytes) }) }
+            customerIds = []
+        }
     }
 
     /// One record as the mapper left it, with its line and the warnings that keep it.
@@ -108,7 +144,8 @@ struct Ingestion {
         enum Row: Sendable {
             case customer(CustomerRow)
             case agreement(AgreementRow, CustomerDirectory.Resolution)
-            case order(PackedOrderLine, CustomerDirectory.Resolution)
+            /// Its customer is in the batch's `customers`.
+            case order(PackedOrderLine)
             case rejected(RowIssue)
         }
         var line: Int
@@ -129,8 +166,8 @@ struct Ingestion {
                 customers = complete
             }
             do {
-                let sha256 = try read(spec, mapper: mapper, delimiter: delimiter, customers: customers) { batch, text in
-                    guard handOver.put(.rows(batch, text)) else { throw Stopped() }
+                let sha256 = try read(spec, mapper: mapper, delimiter: delimiter, customers: customers) { batch in
+                    guard handOver.put(.rows(batch)) else { throw Stopped() }
                 }
                 guard handOver.put(.fileEnd(sha256: sha256)) else { return }
             } catch let failure as AuditFailure {
@@ -152,7 +189,7 @@ struct Ingestion {
 
     /// Reads, hashes and maps one file, handing its records to `deliver` in batches; returns its SHA-256.
     private static func read(_ spec: InputSpec, mapper: RowMapper, delimiter: UInt8, customers: CustomerDirectory?,
-                             deliver: ([MappedRecord], PackedText) throws -> Void) throws -> String {
+                             deliver: (Batch) throws -> Void) throws -> String {
         let hasher = HashingObserver()
         let source: FileByteSource
         do {
@@ -160,21 +197,22 @@ struct Ingestion {
         } catch let e as FileReadError {
             throw AuditFailure(.noInput, "\(e.path): cannot read \(spec.kind.rawValue) file: \(e.reason)")
         }
-        var batch: [MappedRecord] = []
-        var text = PackedText()
-        batch.reserveCapacity(batchSize)
+        var batch = Batch()
         do {
             try reader(for: spec.format, delimiter: delimiter).read(source, schema: .forKind(spec.kind)) { raw in
-                batch.append(map(raw, kind: spec.kind, mapper: mapper, customers: customers, text: &text))
-                if batch.count == batchSize || text.isFull {
-                    try deliver(batch, text)
+                let record = map(raw, kind: spec.kind, mapper: mapper, customers: customers, into: &batch)
+                batch.records.append(record)
+                if batch.isFull {
+                    batch.resolveCustomers(in: customers)
+                    try deliver(batch)
                     // New storage: the delivered batch is the other thread's now.
-                    batch = []
-                    batch.reserveCapacity(batchSize)
-                    text = PackedText()
+                    batch = Batch()
                 }
             }
-            if !batch.isEmpty { try deliver(batch, text) }
+            if !batch.records.isEmpty {
+                batch.resolveCustomers(in: customers)
+                try deliver(batch)
+            }
             // Hash the whole file even where a reader stops before its end (trailing bytes).
             var tail = [UInt8](repeating: 0, count: 1 << 16)
             while try tail.withUnsafeMutableBytes({ try source.read(into: $0) }) > 0 {}
@@ -189,7 +227,7 @@ struct Ingestion {
 
     /// `customers` is there for agreements and orders (read after every customer).
     private static func map(_ raw: RawRecord, kind: InputKind, mapper: RowMapper, customers: CustomerDirectory?,
-                            text: inout PackedText) -> MappedRecord {
+                            into batch: inout Batch) -> MappedRecord {
         func mapped<Row>(_ result: Result<RowMapper.Mapped<Row>, RowIssue>, _ wrap: (Row) -> MappedRecord.Row) -> MappedRecord {
             switch result {
             case .failure(let issue): return MappedRecord(line: raw.line, warnings: raw.warnings, row: .rejected(issue))
@@ -201,8 +239,11 @@ struct Ingestion {
         case .agreements:
             return mapped(mapper.agreement(raw)) { row in .agreement(row, customers!.resolve(row.customerId)) }
         case .orders:
-            let result = mapper.packedOrderLine(raw, into: &text)
-            return mapped(result) { line in .order(line, text.withBytes(line.customerId) { customers!.resolve($0) }) }
+            // The customer is looked up with the rest of the batch (`Batch.resolveCustomers`).
+            return mapped(mapper.packedOrderLine(raw, into: &batch.text)) { line in
+                batch.customerIds.append(line.customerId)
+                return .order(line)
+            }
         }
     }
 }

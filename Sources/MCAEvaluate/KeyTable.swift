@@ -56,6 +56,35 @@ struct KeyTable: Sendable {
         }
     }
 
+    /// Reads ahead for a batch of look-ups (`hashes` as `hash(owner:_:)` gives them) so that the
+    /// `find`s that follow find their slots, entries and key bytes in cache.
+    ///
+    /// A look-up in a table of millions costs three cache misses, one after the other. Here each
+    /// step is a tight loop over the whole batch whose loads do not wait on one another, so the
+    /// memory system serves many at once. Only the first slot of each key is read; a stale or
+    /// missing answer costs nothing but time. Writes into `entries` the entry the first slot
+    /// names when its hash tag matches, else -1 (it must hold `hashes.count` values).
+    func readAhead(_ hashes: UnsafeBufferPointer<UInt64>, entries found: UnsafeMutableBufferPointer<Int>) {
+        var touched: UInt64 = 0
+        slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            for k in hashes.indices {
+                let slot = slots[Int(truncatingIfNeeded: hashes[k]) & mask]
+                found[k] = slot != 0 && slot >> 32 == hashes[k] >> 32 ? Int(slot & 0xFFFF_FFFF) - 1 : -1
+            }
+        }
+        entries.withUnsafeBufferPointer { entries in
+            folded.withUnsafeBufferPointer { folded in
+                var starts = [Int](repeating: -1, count: hashes.count)
+                for k in hashes.indices where found[k] >= 0 && found[k] < entries.count {
+                    if entries[found[k]].count > 0 { starts[k] = entries[found[k]].start }
+                }
+                for start in starts where start >= 0 && start < folded.count { touched &+= UInt64(folded[start]) }
+            }
+        }
+        keepAlive(touched)
+    }
+
     /// Adds a key that `find` did not find; returns its entry number.
     mutating func insert(owner: UInt32 = 0, _ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int {
         let e = entries.count
@@ -185,3 +214,6 @@ struct KeyTable: Sendable {
 }
 
 @inline(__always) private func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+
+/// Keeps a value the optimiser would otherwise prove unused (and remove the loads behind it).
+@inline(never) func keepAlive(_ value: UInt64) {}

@@ -146,6 +146,7 @@ protocol OutcomeSource: Sendable {
     func outcome(_ position: Int) -> CustomerOutcome
     func brief(_ position: Int) -> OutcomeBrief
     func customerId(_ position: Int) -> String
+    func customerId(_ position: Int, equals id: String) -> Bool
     func companyName(_ position: Int) -> String
 }
 
@@ -212,6 +213,14 @@ public struct CustomerOutcomes: RandomAccessCollection, MutableCollection, Range
         switch storage {
         case .values(let values): return values[position].customerId
         case .source(let source): return source.customerId(position)
+        }
+    }
+
+    /// Whether the id of the customer at `position` is `id`, exactly (no String is made for it).
+    public func customerId(_ position: Int, equals id: String) -> Bool {
+        switch storage {
+        case .values(let values): return values[position].customerId == id
+        case .source(let source): return source.customerId(position, equals: id)
         }
     }
 

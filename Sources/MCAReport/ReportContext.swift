@@ -96,7 +96,7 @@ final class CompanyLookup {
         if index == nil {
             var position = cursor
             while position < customers.count {
-                if customers.customerId(position) == customerId {
+                if customers.customerId(position, equals: customerId) {
                     cursor = position
                     return customers.companyName(position)
                 }

@@ -135,9 +135,11 @@ enum ReportTables {
     }
 
     static func blockedSeatChanges<Cells>(_ customers: CustomerOutcomes) -> ReportTable<RankedRow, Cells> {
-        ReportTable(columns: ["customerId", "companyName", "status", "seatChanges", "subscriptionId", "offerId",
-                              "offerName", "seats", "daysToCutover"]) { t, row in
-            let c = customers[row.index]
+        // Rows come a customer's subscriptions at a time: its outcome is made once for all of them.
+        let last = LastOutcome(customers)
+        return ReportTable(columns: ["customerId", "companyName", "status", "seatChanges", "subscriptionId", "offerId",
+                                     "offerName", "seats", "daysToCutover"]) { t, row in
+            let c = last.outcome(row.index)
             let s = row.subIndex
             t.text(c.customerId)
             t.text(c.companyName)
@@ -202,4 +204,20 @@ enum ReportTables {
 func startsFormula(_ first: UInt8) -> Bool {
     first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
         || first == UInt8(ascii: "@") || first == 0x09 || first == 0x0D
+}
+
+/// The outcome last asked for, kept for the next ask: a list with a row per subscription asks for
+/// the same customer several times in a row. For one writer (one thread) at a time.
+final class LastOutcome: @unchecked Sendable {
+    private let customers: CustomerOutcomes
+    private var last: (index: Int, outcome: CustomerOutcome)?
+
+    init(_ customers: CustomerOutcomes) { self.customers = customers }
+
+    func outcome(_ index: Int) -> CustomerOutcome {
+        if let last, last.index == index { return last.outcome }
+        let outcome = customers[index]
+        last = (index, outcome)
+        return outcome
+    }
 }
