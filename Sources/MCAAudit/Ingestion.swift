@@ -248,16 +248,45 @@ struct Ingestion {
     }
 }
 
-/// SHA-256 of a file, fed chunk by chunk as it is read.
-final class HashingObserver {
-    private var hasher = SHA256()
+/// SHA-256 of a file, fed chunk by chunk as it is read, computed on a thread of its own.
+///
+/// The reading thread is the slower of the two that ingest; hashing a gigabyte costs it a second
+/// or two, which the evaluating thread's core has to spare. Each chunk is copied (the reader reuses
+/// its buffer) and hashed in order, so the digest is of exactly the bytes that were parsed. At
+/// most `chunksAhead` chunks wait, so memory stays bounded.
+final class HashingObserver: @unchecked Sendable {
+    static let chunksAhead = 8
+    private let chunks = HandOver<[UInt8]?>(capacity: HashingObserver.chunksAhead)
+    private let digest = HandOver<String>(capacity: 1)
 
-    func update(_ chunk: UnsafeRawBufferPointer) { hasher.update(bufferPointer: chunk) }
+    init() {
+        let chunks = self.chunks, digest = self.digest
+        startThread(name: "mca-audit sha256") {
+            var hasher = SHA256()
+            while let chunk = chunks.take() {
+                guard let chunk else {
+                    _ = digest.put(hasher.finalize().map { byte in
+                        let s = String(byte, radix: 16)
+                        return byte < 16 ? "0" + s : s
+                    }.joined())
+                    return
+                }
+                chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            }
+        }
+    }
 
+    /// The hashing thread stops at its next chunk, whether or not the digest was asked for.
+    deinit {
+        chunks.close()
+        digest.close()
+    }
+
+    func update(_ chunk: UnsafeRawBufferPointer) { _ = chunks.put(Array(chunk)) }
+
+    /// The digest of every chunk given, once the hashing thread has caught up.
     func hexDigest() -> String {
-        hasher.finalize().map { byte in
-            let s = String(byte, radix: 16)
-            return byte < 16 ? "0" + s : s
-        }.joined()
+        _ = chunks.put(nil)
+        return digest.take() ?? ""
     }
 }

@@ -48,19 +48,21 @@ enum HTMLReport {
         let blocked = customers.indices.lazy
             .filter { customers.brief($0).newOrders.isBlocking }
             .map { RankedRow(size: customers.brief($0).seats, index: $0) }
+        let shown = ranked(blocked)
+        let outcome = outcomes(of: shown.top, in: customers)
         try writeTable(
             id: "blocked-new-orders", title: "Customers blocked from new orders",
             note: result.phase == .mandatory ? "Unconfirmed or invalid customers: new orders are blocked."
                 : "Unconfirmed or invalid customers: new orders will be blocked at the cutover unless they confirm.",
-            csv: CSVReports.blockedNewOrdersFile, context: context, rows: ranked(blocked), to: file,
+            csv: CSVReports.blockedNewOrdersFile, context: context, rows: shown, to: file,
             columns: [
-                HTMLColumn("Customer ID") { customers[$0.index].customerId },
-                HTMLColumn("Company") { customers[$0.index].companyName },
-                HTMLColumn("Cloud") { customers[$0.index].cloud.rawValue },
-                HTMLColumn("Status") { customers[$0.index].status.rawValue },
-                HTMLColumn("Reasons") { customers[$0.index].reasons.joined(separator: ", ") },
-                HTMLColumn("New orders") { customers[$0.index].newOrders.rawValue },
-                HTMLColumn("Days to cutover", numeric: true) { customers[$0.index].daysToCutover.map(String.init) },
+                HTMLColumn("Customer ID") { outcome($0).customerId },
+                HTMLColumn("Company") { outcome($0).companyName },
+                HTMLColumn("Cloud") { outcome($0).cloud.rawValue },
+                HTMLColumn("Status") { outcome($0).status.rawValue },
+                HTMLColumn("Reasons") { outcome($0).reasons.joined(separator: ", ") },
+                HTMLColumn("New orders") { outcome($0).newOrders.rawValue },
+                HTMLColumn("Days to cutover", numeric: true) { outcome($0).daysToCutover.map(String.init) },
                 HTMLColumn("Seats", numeric: true) { String($0.size) },
             ])
     }
@@ -68,18 +70,19 @@ enum HTMLReport {
     private static func writeBlockedSeatChanges(_ context: ReportContext, to file: ReportFile) throws {
         let result = context.result
         let customers = context.result.customers
-        let subscriptions = blockedSubscriptionRows(customers)
-        func sub(_ row: RankedRow) -> SeatSubscription { customers[row.index].subscriptions[row.subIndex] }
+        let shown = ranked(blockedSubscriptionRows(customers))
+        let outcome = outcomes(of: shown.top, in: customers)
+        func sub(_ row: RankedRow) -> SeatSubscription { outcome(row).subscriptions[row.subIndex] }
         try writeTable(
             id: "blocked-seat-changes", title: "Seat-based subscriptions blocked from seat changes",
             note: "The seat count of these subscriptions cannot be changed"
                 + (result.phase == .mandatory ? "." : " after the cutover unless the customer confirms."),
-            csv: CSVReports.blockedSeatChangesFile, context: context, rows: ranked(subscriptions), to: file,
+            csv: CSVReports.blockedSeatChangesFile, context: context, rows: shown, to: file,
             columns: [
-                HTMLColumn("Customer ID") { customers[$0.index].customerId },
-                HTMLColumn("Company") { customers[$0.index].companyName },
-                HTMLColumn("Status") { customers[$0.index].status.rawValue },
-                HTMLColumn("Seat changes") { customers[$0.index].seatChanges.rawValue },
+                HTMLColumn("Customer ID") { outcome($0).customerId },
+                HTMLColumn("Company") { outcome($0).companyName },
+                HTMLColumn("Status") { outcome($0).status.rawValue },
+                HTMLColumn("Seat changes") { outcome($0).seatChanges.rawValue },
                 HTMLColumn("Subscription ID") { sub($0).subscriptionId },
                 HTMLColumn("Offer ID") { sub($0).offerId },
                 HTMLColumn("Offer") { sub($0).offerName },
@@ -93,15 +96,17 @@ enum HTMLReport {
         let invalid = customers.indices.lazy
             .filter { customers.brief($0).status == .invalid }
             .map { RankedRow(size: customers.brief($0).seats, index: $0) }
-        func record(_ row: RankedRow) -> ConfirmationRecord? { customers[row.index].newestRecord }
+        let shown = ranked(invalid)
+        let outcome = outcomes(of: shown.top, in: customers)
+        func record(_ row: RankedRow) -> ConfirmationRecord? { outcome(row).newestRecord }
         try writeTable(
             id: "invalid-confirmations", title: "Invalid confirmations",
             note: "Customers whose newest confirmation on record has defects, with the contact it names.",
-            csv: CSVReports.invalidConfirmationsFile, context: context, rows: ranked(invalid), to: file,
+            csv: CSVReports.invalidConfirmationsFile, context: context, rows: shown, to: file,
             columns: [
-                HTMLColumn("Customer ID") { customers[$0.index].customerId },
-                HTMLColumn("Company") { customers[$0.index].companyName },
-                HTMLColumn("Defects") { customers[$0.index].reasons.joined(separator: ", ") },
+                HTMLColumn("Customer ID") { outcome($0).customerId },
+                HTMLColumn("Company") { outcome($0).companyName },
+                HTMLColumn("Defects") { outcome($0).reasons.joined(separator: ", ") },
                 HTMLColumn("First name") { record($0)?.firstName },
                 HTMLColumn("Last name") { record($0)?.lastName },
                 HTMLColumn("E-mail") { redactor.email(record($0)?.email) },
@@ -256,6 +261,14 @@ enum HTMLReport {
     /// The rows one table shows: at most `rowLimit`, largest first, and how many there are in all.
     private static func ranked(_ rows: some Sequence<RankedRow>) -> (top: [RankedRow], total: Int) {
         topRanked(rows, limit: rowLimit, by: RankedRow.largestFirst)
+    }
+
+    /// The outcome of each row's customer, made once per customer: the columns ask for one field
+    /// at a time, and an outcome is made anew at each ask (`CustomerOutcomes`).
+    private static func outcomes(of rows: [RankedRow], in customers: CustomerOutcomes) -> (RankedRow) -> CustomerOutcome {
+        var made: [Int: CustomerOutcome] = [:]
+        for row in rows where made[row.index] == nil { made[row.index] = customers[row.index] }
+        return { [made] row in made[row.index] ?? customers[row.index] }
     }
 
     /// A section with a sortable, filterable table of the `ranked` rows.
