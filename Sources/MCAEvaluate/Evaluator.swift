@@ -144,7 +144,7 @@ public final class Evaluator {
            inScopeClouds.contains(customers[i].cloud),
            !(customers[i].earliestValid.map { $0 <= line.creationDate } ?? false) {
             violationCustomers.append(Int32(truncatingIfNeeded: i))
-            violations.append(Violation(customerId: customerTexts.customerId(customers[i].texts), orderId: view.string(line.orderId) ?? "",
+            violations.append(Violation(customerId: customerTexts.bytes.withUnsafeBufferPointer { CustomerTexts.customerId(customers[i].texts, in: $0) }, orderId: view.string(line.orderId) ?? "",
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
                                         subscriptionId: view.string(line.subscriptionId), offerId: view.string(line.offerId),
                                         quantity: line.quantity))
@@ -266,48 +266,32 @@ public final class Evaluator {
     /// evaluator's state is handed over to them, so call `finish()` once, after the last row.
     public func finish() -> (customers: CustomerOutcomes, violations: [Violation], summary: Summary) {
         let judge = Judge(policy: policy, asOf: asOf, phase: phase, inScopeClouds: inScopeClouds)
-        // Each customer's subscriptions with seats, as a chain through `next` (no dictionary).
-        var first = [Int32](repeating: -1, count: customers.count)
-        var next = [Int32](repeating: -1, count: subscriptions.count + ungrouped.count)
-        let seatLines = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: subscriptionKeys, offers: offers)
-        for n in 0..<Int32(truncatingIfNeeded: next.count) where seatLines.seats(n) > 0 {
-            let customer = Int(seatLines.customer(n))
-            next[Int(n)] = first[customer]
-            first[customer] = n
-        }
         // Sort indices, not states. Customer i is entry i of customerKeys, whose keys are the ids folded to lower case.
         let order = customerKeys.sortedEntries()
+        // No more look-ups: what only they needed goes before the report's layout is built.
+        customerKeys = KeyTable()
+        subscriptionKeys.releaseSlots()
         var rank = [Int32](repeating: 0, count: customers.count)
         for (r, i) in order.enumerated() { rank[i] = Int32(r) }
-        var briefs: [OutcomeBrief] = []
-        briefs.reserveCapacity(customers.count)
-        // The seat lines of the customer at each position: lines[starts[p]..<starts[p + 1]], in list order.
-        var starts: [Int32] = [0]
-        starts.reserveCapacity(customers.count + 1)
-        var lines: [Int32] = []
-        lines.reserveCapacity(subscriptions.count + ungrouped.count)
         var summary = Summary()
-        var chain: [Int32] = []
+        // Report order: the seat lines, then the customers, laid out in the order the reports read
+        // them, so that writing a report reads memory front to back rather than all over. Each old
+        // layout is let go as soon as the new one is built, to keep the peak down.
+        let (lines, briefs) = reportSeatLines(order: order, judge: judge, summary: &summary)
+        subscriptions = []
+        ungrouped = []
+        subscriptionKeys = KeyTable()
+        var ordered: [CustomerState] = []
+        ordered.reserveCapacity(customers.count)
+        var texts = CustomerTexts()
         for i in order {
-            chain.removeAll(keepingCapacity: true)
-            var n = first[i]
-            while n >= 0 {
-                chain.append(n)
-                n = next[Int(n)]
-            }
-            if chain.count > 1 { chain.sort(by: seatLines.listedBefore) }
-            let seats = chain.reduce(0) { $0 + seatLines.seats($1) }
-            let brief = judge.brief(customers[i], seats: seats, hasSeatSubscriptions: !chain.isEmpty)
-            summary.byStatus[brief.status, default: 0] += 1
-            if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
-            if brief.seatChanges.isBlocking {
-                summary.blockedSeatChanges += 1
-                summary.seatsAffected += seats
-            }
-            briefs.append(brief)
-            lines += chain
-            starts.append(Int32(lines.count))
+            var c = customers[i]
+            c.texts = texts.append(customerTexts, c.texts)
+            ordered.append(c)
         }
+        customers = []
+        customerTexts = CustomerTexts()
+
         let sortedViolations = violations.indices.sorted { i, j in
             let a = rank[Int(violationCustomers[i])], b = rank[Int(violationCustomers[j])]
             if a != b { return a < b }
@@ -316,19 +300,55 @@ public final class Evaluator {
             if x.orderId != y.orderId { return x.orderId < y.orderId }
             return x.lineItemNumber < y.lineItemNumber
         }.map { violations[$0] }
-        summary.customers = customers.count
-        summary.violations = sortedViolations.count
-        summary.otherAgreementTypes = otherAgreementTypes
-        let outcomes = EvaluatedOutcomes(judge: judge, customers: customers, texts: customerTexts, order: order.map { Int32($0) }, briefs: briefs,
-                                         starts: starts, lines: lines, seatLines: seatLines)
-        // Handed over: this evaluator keeps no second reference to what the outcomes and reports hold.
-        customers = []
-        customerTexts = CustomerTexts()
-        subscriptions = []
-        ungrouped = []
         violations = []
         violationCustomers = []
+        summary.customers = ordered.count
+        summary.violations = sortedViolations.count
+        summary.otherAgreementTypes = otherAgreementTypes
+        let outcomes = EvaluatedOutcomes(judge: judge, customers: ordered, texts: texts, briefs: briefs, lines: lines, offers: offers)
         return (CustomerOutcomes(source: outcomes), sortedViolations, summary)
+    }
+
+    /// Every customer's seat-based subscriptions in report order (customers by `order`, each one's
+    /// in list order), and each customer's brief, counted into `summary`.
+    private func reportSeatLines(order: [Int], judge: Judge, summary: inout Summary) -> (ReportSeatLines, [OutcomeBrief]) {
+        let kept = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: subscriptionKeys)
+        // Each customer's subscriptions with seats, as a chain through `next` (no dictionary).
+        var first = [Int32](repeating: -1, count: customers.count)
+        var next = [Int32](repeating: -1, count: subscriptions.count + ungrouped.count)
+        for n in 0..<Int32(truncatingIfNeeded: next.count) where kept.seats(n) > 0 {
+            let customer = Int(kept.customer(n))
+            next[Int(n)] = first[customer]
+            first[customer] = n
+        }
+        var lines = ReportSeatLines(customers: customers.count)
+        var briefs: [OutcomeBrief] = []
+        briefs.reserveCapacity(customers.count)
+        var chain: [Int32] = []
+        for i in order {
+            chain.removeAll(keepingCapacity: true)
+            var n = first[i]
+            while n >= 0 {
+                chain.append(n)
+                n = next[Int(n)]
+            }
+            if chain.count > 1 { chain.sort(by: { kept.listedBefore($0, $1, offers: offers) }) }
+            var seats = 0
+            for n in chain {
+                seats += kept.seats(n)
+                kept.withId(n) { lines.append(offer: kept.offer(n), seats: kept.seats(n), id: $0) }
+            }
+            lines.endCustomer()
+            let brief = judge.brief(customers[i], seats: seats, hasSeatSubscriptions: !chain.isEmpty)
+            summary.byStatus[brief.status, default: 0] += 1
+            if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
+            if brief.seatChanges.isBlocking {
+                summary.blockedSeatChanges += 1
+                summary.seatsAffected += seats
+            }
+            briefs.append(brief)
+        }
+        return (lines, briefs)
     }
 }
 
@@ -366,17 +386,15 @@ private struct Judge: Sendable {
 }
 
 /// The kept seat lines after the evaluation: subscriptions (entry numbers of their keys) first,
-/// then the lines without a subscription id.
-private struct SeatLines: @unchecked Sendable {
+/// then the lines without a subscription id. Fields are read in place: a copy of a state would
+/// retain its texts.
+private struct SeatLines {
     let subscriptions: [SubscriptionState]
     let ungrouped: [SubscriptionState]
-    /// Read only from here on.
     let keys: KeyTable
-    let offers: [(id: String?, name: String?)]
 
     private var groupedCount: Int32 { Int32(truncatingIfNeeded: subscriptions.count) }
 
-    // Fields are read in place: a copy of a state would retain its texts.
     func seats(_ n: Int32) -> Int {
         n < groupedCount ? subscriptions[Int(n)].seats : ungrouped[Int(n - groupedCount)].seats
     }
@@ -385,79 +403,166 @@ private struct SeatLines: @unchecked Sendable {
         n < groupedCount ? subscriptions[Int(n)].customer : ungrouped[Int(n - groupedCount)].customer
     }
 
-    private func offer(_ n: Int32) -> (id: String?, name: String?) {
-        offers[Int(n < groupedCount ? subscriptions[Int(n)].offer : ungrouped[Int(n - groupedCount)].offer)]
+    func offer(_ n: Int32) -> Int32 {
+        n < groupedCount ? subscriptions[Int(n)].offer : ungrouped[Int(n - groupedCount)].offer
     }
 
-    func subscription(_ n: Int32) -> SeatSubscription {
-        let offer = offer(n)
-        var id: String?
-        if n < groupedCount {
-            id = subscriptions[Int(n)].spelling ?? keys.withKey(Int(n)) { String(decoding: $0, as: UTF8.self) }
-        }
-        return SeatSubscription(subscriptionId: id, offerId: offer.id, offerName: offer.name, seats: seats(n))
+    /// The subscription id as the latest line wrote it; `nil` for a line without one.
+    func withId<R>(_ n: Int32, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        guard n < groupedCount else { return body(nil) }
+        if var spelling = subscriptions[Int(n)].spelling { return spelling.withUTF8 { body($0) } }
+        return keys.withKey(Int(n)) { body($0) }
     }
 
     /// The order of a customer's `subscriptions`: by subscription id ignoring ASCII case (the byte
     /// order of the keys, which are the ids folded to lower case, so no String is made), lines
     /// without an id last, by offer id then seats.
-    func listedBefore(_ a: Int32, _ b: Int32) -> Bool {
+    func listedBefore(_ a: Int32, _ b: Int32, offers: [(id: String?, name: String?)]) -> Bool {
         switch (a < groupedCount, b < groupedCount) {
         case (true, true):
             return keys.withKey(Int(a)) { x in keys.withKey(Int(b)) { y in x.lexicographicallyPrecedes(y) } }
         case (true, false): return true
         case (false, true): return false
         case (false, false):
-            let x = offer(a).id ?? "", y = offer(b).id ?? ""
+            let x = offers[Int(offer(a))].id ?? "", y = offers[Int(offer(b))].id ?? ""
             return x != y ? x < y : seats(a) < seats(b)
         }
     }
 }
 
-/// The outcomes of a finished evaluation, made one at a time from its state (`CustomerOutcomes`).
-private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
-    let judge: Judge
-    let customers: [CustomerState]
-    let texts: CustomerTexts
-    /// Position in report order -> customer.
-    let order: [Int32]
-    let briefs: [OutcomeBrief]
-    let starts: [Int32]
-    let lines: [Int32]
-    let seatLines: SeatLines
+/// Every customer's seat-based subscriptions in report order, compact: what an outcome needs of
+/// them, read front to back as the reports go through the customers.
+private struct ReportSeatLines: Sendable {
+    struct Line: Sendable {
+        var offer: Int32
+        /// -1: no subscription id.
+        var idCount: Int32
+        var seats: Int
+        var idStart: Int
+    }
+    private(set) var lines: [Line] = []
+    private(set) var ids: [UInt8] = []
+    /// The lines of the customer at position p: lines[starts[p]..<starts[p + 1]].
+    private(set) var starts: [Int32] = [0]
 
-    init(judge: Judge, customers: [CustomerState], texts: CustomerTexts, order: [Int32], briefs: [OutcomeBrief], starts: [Int32],
-         lines: [Int32], seatLines: SeatLines) {
-        self.judge = judge
-        self.customers = customers
-        self.texts = texts
-        self.order = order
-        self.briefs = briefs
-        self.starts = starts
-        self.lines = lines
-        self.seatLines = seatLines
+    init(customers: Int) { starts.reserveCapacity(customers + 1) }
+
+    mutating func append(offer: Int32, seats: Int, id: UnsafeBufferPointer<UInt8>?) {
+        lines.append(Line(offer: offer, idCount: id.map { Int32($0.count) } ?? -1, seats: seats, idStart: ids.count))
+        if let id { ids.append(contentsOf: id) }
     }
 
-    var count: Int { order.count }
+    mutating func endCustomer() { starts.append(Int32(lines.count)) }
+}
+
+/// An array's elements copied once to memory of their own, for the report threads to read.
+///
+/// Reading a shared array from several threads at once changes its reference count from all of
+/// them, and that contention cost more than the reading itself. Nothing here is counted.
+private final class Frozen<T>: @unchecked Sendable {
+    let items: UnsafeBufferPointer<T>
+
+    init(_ array: [T]) {
+        let memory = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
+        _ = memory.initialize(from: array)
+        items = UnsafeBufferPointer(rebasing: UnsafeBufferPointer(memory)[0..<array.count])
+    }
+
+    deinit {
+        let base = UnsafeMutablePointer(mutating: items.baseAddress!)
+        base.deinitialize(count: items.count)
+        base.deallocate()
+    }
+}
+
+/// The outcomes of a finished evaluation, made one at a time from its state (`CustomerOutcomes`).
+///
+/// Everything is in report order and frozen (`Frozen`): the report threads read it at once.
+/// Offer texts are bytes too, so every outcome gets Strings of its own.
+private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
+    private struct OfferText {
+        var idStart: Int
+        var idCount: Int32
+        var nameCount: Int32
+    }
+    private let judge: Judge
+    private let storage: [AnyObject]
+    private let customers: UnsafeBufferPointer<CustomerState>
+    private let texts: UnsafeBufferPointer<UInt8>
+    private let briefs: UnsafeBufferPointer<OutcomeBrief>
+    private let lines: UnsafeBufferPointer<ReportSeatLines.Line>
+    private let ids: UnsafeBufferPointer<UInt8>
+    private let starts: UnsafeBufferPointer<Int32>
+    private let offers: UnsafeBufferPointer<OfferText>
+    private let offerBytes: UnsafeBufferPointer<UInt8>
+
+    /// Takes each array over one at a time (copied, then let go), so the peak stays near one copy.
+    init(judge: Judge, customers: consuming [CustomerState], texts: consuming CustomerTexts, briefs: consuming [OutcomeBrief],
+         lines: consuming ReportSeatLines, offers: [(id: String?, name: String?)]) {
+        self.judge = judge
+        var kept: [AnyObject] = []
+        func freeze<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
+            let frozen = Frozen(array)
+            kept.append(frozen)
+            return frozen.items
+        }
+        self.customers = freeze(customers)
+        customers = []
+        self.texts = freeze(texts.bytes)
+        texts = CustomerTexts()
+        self.briefs = freeze(briefs)
+        briefs = []
+        self.lines = freeze(lines.lines)
+        self.ids = freeze(lines.ids)
+        self.starts = freeze(lines.starts)
+        lines = ReportSeatLines(customers: 0)
+        var bytes: [UInt8] = []
+        var refs: [OfferText] = []
+        for (id, name) in offers {
+            let start = bytes.count
+            bytes += Array((id ?? "").utf8)
+            bytes += Array((name ?? "").utf8)
+            refs.append(OfferText(idStart: start, idCount: id.map { Int32($0.utf8.count) } ?? -1,
+                                  nameCount: name.map { Int32($0.utf8.count) } ?? -1))
+        }
+        self.offers = freeze(refs)
+        offerBytes = freeze(bytes)
+        storage = kept
+    }
+
+    var count: Int { customers.count }
 
     func brief(_ position: Int) -> OutcomeBrief { briefs[position] }
 
-    func customerId(_ position: Int) -> String { texts.customerId(customers[Int(order[position])].texts) }
+    func customerId(_ position: Int) -> String { CustomerTexts.customerId(customers[position].texts, in: texts) }
 
-    func customerId(_ position: Int, equals id: String) -> Bool { texts.customerId(customers[Int(order[position])].texts, equals: id) }
+    func customerId(_ position: Int, equals id: String) -> Bool {
+        CustomerTexts.customerId(customers[position].texts, in: texts, equals: id)
+    }
 
-    func companyName(_ position: Int) -> String { texts.companyName(customers[Int(order[position])].texts) }
+    func companyName(_ position: Int) -> String { CustomerTexts.companyName(customers[position].texts, in: texts) }
+
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> String? {
+        count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))]), as: UTF8.self)
+    }
 
     func outcome(_ position: Int) -> CustomerOutcome {
-        let c = customers[Int(order[position])]
+        let c = customers[position]
         let (status, reasons, confirmedOn) = judge.status(c)
-        let subscriptions = (Int(starts[position])..<Int(starts[position + 1])).map { seatLines.subscription(lines[$0]) }
+        let subscriptions = (Int(starts[position])..<Int(starts[position + 1])).map { k in
+            let line = lines[k]
+            let offer = offers[Int(line.offer)]
+            return SeatSubscription(subscriptionId: Self.string(ids, line.idStart, line.idCount),
+                                    offerId: Self.string(offerBytes, offer.idStart, offer.idCount),
+                                    offerName: Self.string(offerBytes, offer.idStart + Int(max(offer.idCount, 0)), offer.nameCount),
+                                    seats: line.seats)
+        }
         let (newOrders, seatChanges, daysToCutover) = judge.impacts(status, hasSeatSubscriptions: !subscriptions.isEmpty)
         return CustomerOutcome(
-            customerId: texts.customerId(c.texts), companyName: texts.companyName(c.texts), domain: texts.domain(c.texts), cloud: c.cloud,
-            status: status, reasons: reasons, confirmedOn: confirmedOn, newOrders: newOrders,
-            seatChanges: seatChanges, daysToCutover: daysToCutover, subscriptions: subscriptions,
-            newestRecord: c.newest?.record?.record)
+            customerId: CustomerTexts.customerId(c.texts, in: texts), companyName: CustomerTexts.companyName(c.texts, in: texts),
+            domain: CustomerTexts.domain(c.texts, in: texts), cloud: c.cloud, status: status, reasons: reasons,
+            confirmedOn: confirmedOn, newOrders: newOrders, seatChanges: seatChanges, daysToCutover: daysToCutover,
+            subscriptions: subscriptions, newestRecord: c.newest?.record?.record)
     }
 }
 
@@ -534,7 +639,7 @@ private struct CustomerTexts: Sendable {
         /// -1: no domain.
         var domainCount: Int32
     }
-    private var bytes: [UInt8] = []
+    private(set) var bytes: [UInt8] = []
 
     mutating func append(_ row: CustomerRow) -> Ref {
         func add(_ text: String) -> Int32 {
@@ -549,20 +654,32 @@ private struct CustomerTexts: Sendable {
                    domainCount: row.domain.map(add) ?? -1)
     }
 
-    private func string(_ start: Int, _ count: Int32) -> String {
-        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(count))]), as: UTF8.self) }
+    /// Copies a customer's texts from `other`.
+    mutating func append(_ other: CustomerTexts, _ r: Ref) -> Ref {
+        let count = Int(r.idCount) + Int(r.nameCount) + Int(max(r.domainCount, 0))
+        var copy = r
+        copy.start = bytes.count
+        other.bytes.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r.start..<(r.start + count)])) }
+        return copy
     }
 
-    func customerId(_ r: Ref) -> String { string(r.start, r.idCount) }
-    func customerId(_ r: Ref, equals id: String) -> Bool {
-        var id = id
-        return id.withUTF8 { u in
-            bytes.withUnsafeBufferPointer { b in u.elementsEqual(UnsafeBufferPointer(rebasing: b[r.start..<(r.start + Int(r.idCount))])) }
-        }
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))]), as: UTF8.self)
     }
-    func companyName(_ r: Ref) -> String { string(r.start + Int(r.idCount), r.nameCount) }
-    func domain(_ r: Ref) -> String? {
-        r.domainCount < 0 ? nil : string(r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount)
+
+    func companyName(_ r: Ref) -> String { bytes.withUnsafeBufferPointer { Self.companyName(r, in: $0) } }
+
+    /// The texts of `r` in `bytes` (this buffer's bytes, frozen by the outcomes).
+    static func customerId(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String { string(bytes, r.start, r.idCount) }
+    static func companyName(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String {
+        string(bytes, r.start + Int(r.idCount), r.nameCount)
+    }
+    static func domain(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        r.domainCount < 0 ? nil : string(bytes, r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount)
+    }
+    static func customerId(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>, equals id: String) -> Bool {
+        var id = id
+        return id.withUTF8 { $0.elementsEqual(UnsafeBufferPointer(rebasing: bytes[r.start..<(r.start + Int(r.idCount))])) }
     }
 }
 

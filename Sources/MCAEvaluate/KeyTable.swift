@@ -41,6 +41,7 @@ struct KeyTable: Sendable {
     /// The entry of a key, `nil` when it is not in the table. `hash` is `hash(owner:bytes:)`.
     func find(owner: UInt32 = 0, _ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
         slots.withUnsafeBufferPointer { slots in
+            guard !slots.isEmpty else { return nil }  // released
             let mask = slots.count - 1
             let tag = hash >> 32
             var i = Int(truncatingIfNeeded: hash) & mask
@@ -67,6 +68,7 @@ struct KeyTable: Sendable {
     func readAhead(_ hashes: UnsafeBufferPointer<UInt64>, entries found: UnsafeMutableBufferPointer<Int>) {
         var touched: UInt64 = 0
         slots.withUnsafeBufferPointer { slots in
+            guard !slots.isEmpty else { return }
             let mask = slots.count - 1
             for k in hashes.indices {
                 let slot = slots[Int(truncatingIfNeeded: hashes[k]) & mask]
@@ -101,6 +103,10 @@ struct KeyTable: Sendable {
         }
         return e
     }
+
+    /// Lets the slots go when no look-up or insert will follow (entries and keys stay readable):
+    /// they are a third of a big table's memory.
+    mutating func releaseSlots() { slots = [] }
 
     /// The entry's key bytes (folded to lower case when the table ignores case).
     func withKey<R>(_ e: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {

@@ -141,7 +141,7 @@ public struct OutcomeBrief: Sendable, Equatable {
 }
 
 /// Where `CustomerOutcomes` gets its elements from when they are made on demand.
-protocol OutcomeSource: Sendable {
+protocol OutcomeSource: AnyObject, Sendable {
     var count: Int { get }
     func outcome(_ position: Int) -> CustomerOutcome
     func brief(_ position: Int) -> OutcomeBrief
@@ -160,82 +160,53 @@ protocol OutcomeSource: Sendable {
 /// an array of values first.
 public struct CustomerOutcomes: RandomAccessCollection, MutableCollection, RangeReplaceableCollection,
     ExpressibleByArrayLiteral, Sendable, Equatable {
-    private enum Storage: Sendable {
-        case values([CustomerOutcome])
-        case source(any OutcomeSource)
-    }
-    private var storage: Storage
+    // Not an enum: reading an enum's payload copies it, and a copy of the shared source is a
+    // reference count changed by every report thread at once, for every customer.
+    /// The outcomes as values: when there is no source, or once one was changed.
+    private var values: [CustomerOutcome]
+    /// Where the outcomes are made, while none was changed.
+    private var source: (any OutcomeSource)?
 
-    init(source: any OutcomeSource) { storage = .source(source) }
-    public init(_ values: [CustomerOutcome]) { storage = .values(values) }
-    public init() { storage = .values([]) }
-    public init(arrayLiteral elements: CustomerOutcome...) { storage = .values(elements) }
+    init(source: any OutcomeSource) {
+        values = []
+        self.source = source
+    }
+    public init(_ values: [CustomerOutcome]) { self.values = values }
+    public init() { values = [] }
+    public init(arrayLiteral elements: CustomerOutcome...) { values = elements }
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int {
-        switch storage {
-        case .values(let values): return values.count
-        case .source(let source): return source.count
-        }
-    }
+    public var endIndex: Int { source?.count ?? values.count }
 
     public subscript(position: Int) -> CustomerOutcome {
-        get {
-            switch storage {
-            case .values(let values): return values[position]
-            case .source(let source): return source.outcome(position)
-            }
-        }
+        get { source?.outcome(position) ?? values[position] }
         set {
-            var values = materialized()
-            storage = .values([])
+            materialize()
             values[position] = newValue
-            storage = .values(values)
         }
     }
 
     public mutating func replaceSubrange<C: Collection<CustomerOutcome>>(_ range: Range<Int>, with elements: C) {
-        var values = materialized()
-        storage = .values([])
+        materialize()
         values.replaceSubrange(range, with: elements)
-        storage = .values(values)
     }
 
     /// Status, impacts and seats of the customer at `position`.
-    public func brief(_ position: Int) -> OutcomeBrief {
-        switch storage {
-        case .values(let values): return OutcomeBrief(values[position])
-        case .source(let source): return source.brief(position)
-        }
-    }
+    public func brief(_ position: Int) -> OutcomeBrief { source?.brief(position) ?? OutcomeBrief(values[position]) }
 
-    public func customerId(_ position: Int) -> String {
-        switch storage {
-        case .values(let values): return values[position].customerId
-        case .source(let source): return source.customerId(position)
-        }
-    }
+    public func customerId(_ position: Int) -> String { source?.customerId(position) ?? values[position].customerId }
 
     /// Whether the id of the customer at `position` is `id`, exactly (no String is made for it).
     public func customerId(_ position: Int, equals id: String) -> Bool {
-        switch storage {
-        case .values(let values): return values[position].customerId == id
-        case .source(let source): return source.customerId(position, equals: id)
-        }
+        source?.customerId(position, equals: id) ?? (values[position].customerId == id)
     }
 
-    public func companyName(_ position: Int) -> String {
-        switch storage {
-        case .values(let values): return values[position].companyName
-        case .source(let source): return source.companyName(position)
-        }
-    }
+    public func companyName(_ position: Int) -> String { source?.companyName(position) ?? values[position].companyName }
 
-    private func materialized() -> [CustomerOutcome] {
-        switch storage {
-        case .values(let values): return values
-        case .source: return Array(self)
-        }
+    private mutating func materialize() {
+        guard source != nil else { return }
+        values = Array(self)
+        source = nil
     }
 
     public static func == (a: CustomerOutcomes, b: CustomerOutcomes) -> Bool { a.elementsEqual(b) }
