@@ -88,9 +88,10 @@ public struct RowMapper: Sendable {
         let line = PackedOrderLine(
             orderId: orderId, customerId: customerId, offerId: pack(raw, .offerId, into: &text),
             offerName: pack(raw, .offerName, into: &text), subscriptionId: pack(raw, .subscriptionId, into: &text),
-            creationDate: date, status: OrderStatus(key: key(raw, .status)), lineItemNumber: lineItemNumber,
-            quantity: quantity, billingType: BillingType(key: key(raw, .billingType)),
-            transactionType: TransactionType(key: key(raw, .transactionType)))
+            creationDate: date, status: raw.withUTF8(.status) { OrderStatus(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
+            lineItemNumber: lineItemNumber, quantity: quantity,
+            billingType: raw.withUTF8(.billingType) { BillingType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
+            transactionType: raw.withUTF8(.transactionType) { TransactionType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) })
         return .success(Mapped(row: line, warnings: raw.warnings))
     }
 
@@ -115,11 +116,6 @@ public struct RowMapper: Sendable {
             }
             body(UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]))
         }
-    }
-
-    /// The normalised key of an enumerated field ("" when absent).
-    private func key(_ raw: RawRecord, _ field: Field) -> String {
-        raw.withUTF8(field) { $0.map { normalizedKey(bytes: $0) } ?? "" }
     }
 
     /// A plain non-negative decimal integer field: 0 when empty, `nil` when not such an integer.

@@ -42,15 +42,17 @@ public enum OrderStatus: String, Sendable, Codable {
     public init(exportValue: String) { self.init(key: normalizedKey(exportValue)) }
 
     /// From a value already passed through `normalizedKey`.
-    public init(key: String) {
-        switch key {
-        case "", "completed", "complete", "succeeded", "success", "active": self = .completed
-        case "pending", "inprogress", "provisioning": self = .pending
-        case "cancelled", "canceled": self = .cancelled
-        case "failed", "failure": self = .failed
-        default: self = .unknown
-        }
-    }
+    public init(key: String) { self = OrderStatus.spellings.value(of: key) ?? .unknown }
+
+    /// From an export value's bytes, as `init(exportValue:)`, making no String.
+    public init(exportBytes: UnsafeRawBufferPointer) { self = OrderStatus.spellings.value(of: exportBytes) ?? .unknown }
+
+    private static let spellings = KeySpellings<OrderStatus>([
+        (.completed, ["", "completed", "complete", "succeeded", "success", "active"]),
+        (.pending, ["pending", "inprogress", "provisioning"]),
+        (.cancelled, ["cancelled", "canceled"]),
+        (.failed, ["failed", "failure"]),
+    ])
 
     /// Cancelled and failed orders never count (SPEC 3.4, 3.5).
     public var isLive: Bool { self != .cancelled && self != .failed }
@@ -63,13 +65,15 @@ public enum BillingType: String, Sendable, Codable {
     public init(exportValue: String) { self.init(key: normalizedKey(exportValue)) }
 
     /// From a value already passed through `normalizedKey`.
-    public init(key: String) {
-        switch key {
-        case "license", "licence", "licenses", "licences", "seat", "seats", "licensebased", "seatbased": self = .license
-        case "usage", "consumption", "usagebased": self = .usage
-        default: self = .unknown
-        }
-    }
+    public init(key: String) { self = BillingType.spellings.value(of: key) ?? .unknown }
+
+    /// From an export value's bytes, as `init(exportValue:)`, making no String.
+    public init(exportBytes: UnsafeRawBufferPointer) { self = BillingType.spellings.value(of: exportBytes) ?? .unknown }
+
+    private static let spellings = KeySpellings<BillingType>([
+        (.license, ["license", "licence", "licenses", "licences", "seat", "seats", "licensebased", "seatbased"]),
+        (.usage, ["usage", "consumption", "usagebased"]),
+    ])
 }
 
 /// What an order line does (SPEC 2.1). Empty means new; unlisted values are kept as `.other`.
@@ -80,17 +84,21 @@ public enum TransactionType: Hashable, Sendable {
     public init(exportValue: String) { self.init(key: normalizedKey(exportValue)) }
 
     /// From a value already passed through `normalizedKey`.
-    public init(key: String) {
-        switch key {
-        case "", "new", "purchase": self = .new
-        case "renew", "renewal", "autorenew": self = .renew
-        case "addquantity": self = .addQuantity
-        case "removequantity": self = .removeQuantity
-        case "cancel", "cancellation": self = .cancel
-        case "convert", "conversion", "upgrade": self = .convert
-        case let other: self = .other(other)
-        }
+    public init(key: String) { self = TransactionType.spellings.value(of: key) ?? .other(key) }
+
+    /// From an export value's bytes, as `init(exportValue:)`; a String only for an unlisted value.
+    public init(exportBytes: UnsafeRawBufferPointer) {
+        self = TransactionType.spellings.value(of: exportBytes) ?? .other(normalizedKey(bytes: exportBytes))
     }
+
+    private static let spellings = KeySpellings<TransactionType>([
+        (.new, ["", "new", "purchase"]),
+        (.renew, ["renew", "renewal", "autorenew"]),
+        (.addQuantity, ["addquantity"]),
+        (.removeQuantity, ["removequantity"]),
+        (.cancel, ["cancel", "cancellation"]),
+        (.convert, ["convert", "conversion", "upgrade"]),
+    ])
 
     /// New orders and seat changes are what a missing confirmation blocks (SPEC 3.5).
     public var needsConfirmation: Bool {
@@ -98,5 +106,56 @@ public enum TransactionType: Hashable, Sendable {
         case .new, .addQuantity, .removeQuantity: return true
         default: return false
         }
+    }
+}
+
+/// The spellings an export may use for each value of a field, matched as `normalizedKey` compares
+/// them (ASCII letters and digits, case ignored). Export values are matched from their bytes,
+/// folded into two words, so the millions of order lines of a night make no String for them.
+struct KeySpellings<Value: Sendable>: Sendable {
+    /// A normalised key of at most 16 bytes, in two words.
+    private struct Packed: Equatable, Sendable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var count = 0
+
+        /// `nil` when the normalised key is longer than 16 bytes (no spelling is).
+        init?(_ bytes: UnsafeRawBufferPointer) {
+            for c in bytes {
+                let folded: UInt8
+                switch c {
+                case 0x30...0x39, 0x61...0x7A: folded = c
+                case 0x41...0x5A: folded = c | 0x20
+                default: continue
+                }
+                guard count < 16 else { return nil }
+                if count < 8 { low |= UInt64(folded) << (8 * UInt64(count)) } else { high |= UInt64(folded) << (8 * UInt64(count - 8)) }
+                count += 1
+            }
+        }
+    }
+    private let table: [(key: Packed, value: Value)]
+
+    init(_ values: [(Value, [String])]) {
+        table = values.flatMap { value, spellings in
+            spellings.map { spelling in
+                var s = spelling
+                let key = s.withUTF8 { Packed(UnsafeRawBufferPointer($0)) }
+                precondition(key != nil && normalizedKey(spelling) == spelling, "spelling '\(spelling)' is not a short normalised key")
+                return (key!, value)
+            }
+        }
+    }
+
+    /// The value of an export value's bytes, `nil` when none of the spellings.
+    func value(of bytes: UnsafeRawBufferPointer) -> Value? {
+        guard let key = Packed(bytes) else { return nil }
+        return table.first { $0.key == key }?.value
+    }
+
+    /// The value of a key already passed through `normalizedKey`.
+    func value(of key: String) -> Value? {
+        var key = key
+        return key.withUTF8 { value(of: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -94,3 +94,33 @@ extension Result where Failure == RowIssue {
         return nil
     }
 }
+
+/// Order lines' enumerated fields are matched from their bytes (no String); the result must be
+/// what the String path gives, for listed spellings in any case and for anything else.
+@Suite struct EnumeratedFieldBytesTests {
+    static let values = ["", "Completed", "COMPLETE", " succeeded ", "In Progress", "in-progress", "Canceled", "cancelled",
+                         "FAILED", "Failure", "Active", "weird", "completed2", "License", "LICENCES", "Seat-Based",
+                         "usage_based", "Consumption", "licensebasedlicensebased", "New", "Purchase", "Auto-Renew",
+                         "AddQuantity", "remove quantity", "Cancellation", "Upgrade", "Transfer", "Renouvellement é",
+                         "ÉtéNew", "removequantityremovequantity", "n\u{00A0}e\u{2003}w", "new!", "  "]
+
+    private func bytes<R>(_ text: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var text = text
+        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test(arguments: values) func bytesAndStringsAgree(_ value: String) {
+        #expect(bytes(value) { OrderStatus(exportBytes: $0) } == OrderStatus(exportValue: value))
+        #expect(bytes(value) { BillingType(exportBytes: $0) } == BillingType(exportValue: value))
+        #expect(bytes(value) { TransactionType(exportBytes: $0) } == TransactionType(exportValue: value))
+    }
+
+    @Test func listedSpellingsMatchWhateverTheirCaseAndPunctuation() {
+        #expect(bytes("In-Progress") { OrderStatus(exportBytes: $0) } == .pending)
+        #expect(bytes("SEAT BASED") { BillingType(exportBytes: $0) } == .license)
+        #expect(bytes("Remove Quantity") { TransactionType(exportBytes: $0) } == .removeQuantity)
+        #expect(bytes("Transfer") { TransactionType(exportBytes: $0) } == .other("transfer"))
+        #expect(bytes("weird") { OrderStatus(exportBytes: $0) } == .unknown)
+        #expect(bytes("") { TransactionType(exportBytes: $0) } == .new)
+    }
+}
