@@ -87,7 +87,9 @@ public struct AuditRunner {
                 logger.info("read \(s.kind.rawValue) \(s.path): \(s.rowsRead) rows, \(s.rowsAccepted) accepted, \(s.rowsRejected) rejected")
             }
         }
+        var clock = PhaseClock()
         try ingestion.readAll(config.inputs)
+        clock.mark("read")
         reportFindings(ingestion.findings)
 
         let rejected = ingestion.inputs.reduce(0) { $0 + $1.rowsRejected }
@@ -96,6 +98,7 @@ public struct AuditRunner {
         }
 
         let (customers, violations, counts) = evaluator.finish()
+        clock.mark("outcomes")
         var summary = counts
         summary.rowsRejected = rejected
         summary.warnings = ingestion.inputs.reduce(0) { $0 + $1.warnings }
@@ -135,6 +138,7 @@ public struct AuditRunner {
             let reason = (error as? AuditFailure)?.message ?? (error as? HistoryError)?.description ?? "\(error)"
             throw AuditFailure(.cannotWrite, "cannot write the report into \(config.outDir.path): \(reason); the previous report is untouched")
         }
+        clock.mark("reports")
         stopForCrashTest(at: "after-publish")
         if let history, var run = pending {
             do {
@@ -155,6 +159,7 @@ public struct AuditRunner {
             }
         }
 
+        if config.verbosity == .verbose { logger.info("\(clock.summary)") }
         if config.verbosity != .quiet {
             output(AuditRunner.closingLine(result, folder: folder))
             if !met.isEmpty { output("fail-on: \(met.map(\.rawValue).joined(separator: ", "))") }

@@ -223,6 +223,11 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
         ]
         let lines = run.stderr.split(separator: "\n").map(String.init)
         for e in expected { #expect(lines.contains { $0.hasPrefix(e) }, "missing: \(e)\n\(run.stderr)") }
+        // --verbose ends with where the time went and the peak memory.
+        let timing = lines.first { $0.hasPrefix("mca-audit: timing: read ") }
+        #expect(timing?.contains(" s, outcomes ") == true && timing?.contains(" s, reports ") == true, "\(run.stderr)")
+        let peak = timing?.split(separator: "peak memory ").last?.split(separator: " ").first.flatMap { Int($0) }
+        #expect((1...4096).contains(peak ?? 0), "\(timing ?? "no timing line")")
         let report = try reportJSON(out)
         #expect(inputCounts(report) == [[8, 4, 4], [4, 1, 3]])
         let ids = (report["customers"] as? [[String: Any]] ?? []).compactMap { $0["customerId"] as? String }
