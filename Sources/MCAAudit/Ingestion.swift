@@ -131,10 +131,13 @@ struct Ingestion {
 
         var isFull: Bool { records.count == Ingestion.batchSize || text.isFull }
 
-        /// Looks up the customers of the order lines.
+        /// Looks up the customers of the order lines (none is known without a directory).
         mutating func resolveCustomers(in directory: CustomerDirectory?) {
-            guard let directory, !customerIds.isEmpty else { return }
-            customers = text.bytes.withUnsafeBytes { bytes in directory.resolve(all: customerIds.map { $0.bytes(in: bytes) }) }
+            if let directory {
+                customers = text.bytes.withUnsafeBytes { bytes in directory.resolve(all: customerIds.map { $0.bytes(in: bytes) }) }
+            } else {
+                customers = Array(repeating: .unknown, count: customerIds.count)
+            }
             customerIds = []
         }
     }

@@ -116,8 +116,7 @@ public final class Evaluator {
                 // The line's customer: read for the violation rule.
                 touched &+= UInt64(customers[i].cloud == .public ? 1 : 0)
                 let line = view.line
-                guard line.status.isLive, line.billingType == .license, line.creationDate <= asOf,
-                      !line.subscriptionId.isAbsent else { continue }
+                guard line.status.isLive, isSeatLine(line), !line.subscriptionId.isAbsent else { continue }
                 hashes.append(subscriptionKeys.hash(owner: UInt32(truncatingIfNeeded: i), view.bytes(line.subscriptionId)))
             }
         }
@@ -138,13 +137,13 @@ public final class Evaluator {
                             "order '\(u.orderId)' line \(u.lineItemNumber) is for customer '\(u.customerId)', who is not in the customers export")
         }
         guard line.status.isLive else { return nil }
-        if line.billingType == .license, line.creationDate <= asOf { keepSeatLine(view, customer: i) }
+        if isSeatLine(line) { keepSeatLine(view, customer: i) }
         // Fields are read in place: copying the customer's state per line would retain all of it.
         if line.transactionType.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
            inScopeClouds.contains(customers[i].cloud),
            !(customers[i].earliestValid.map { $0 <= line.creationDate } ?? false) {
             violationCustomers.append(Int32(truncatingIfNeeded: i))
-            violations.append(Violation(customerId: customerTexts.bytes.withUnsafeBufferPointer { CustomerTexts.customerId(customers[i].texts, in: $0) }, orderId: view.string(line.orderId) ?? "",
+            violations.append(Violation(customerId: customerTexts.customerId(customers[i].texts), orderId: view.string(line.orderId) ?? "",
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
                                         subscriptionId: view.string(line.subscriptionId), offerId: view.string(line.offerId),
                                         quantity: line.quantity))
@@ -207,6 +206,9 @@ public final class Evaluator {
     }
 
     // MARK: - Seat-based subscriptions
+
+    /// A live line that can set its subscription's seats as of the as-of date (SPEC 3.4).
+    private func isSeatLine(_ line: PackedOrderLine) -> Bool { line.billingType == .license && line.creationDate <= asOf }
 
     /// Keeps the line if it is its subscription's latest so far (SPEC 3.4: by date, order id, line item).
     private func keepSeatLine(_ view: OrderLineView, customer: Int) {
@@ -359,12 +361,21 @@ private struct Judge: Sendable {
     let phase: Phase
     let inScopeClouds: Set<Cloud>
 
-    func status(_ c: CustomerState) -> (status: CustomerStatus, reasons: [String], confirmedOn: DayDate?) {
-        if !inScopeClouds.contains(c.cloud) { return (.outOfScope, [StatusReason.cloudNotSupported.rawValue], nil) }
-        if let d = c.newestValidOnOrBeforeAsOf { return (.confirmed, [], d) }
-        if c.hasValidAfterAsOf { return (.unconfirmed, [StatusReason.acceptedAfterAsOf.rawValue], nil) }
-        if let newest = c.newest { return (.invalid, newest.defects.map(\.rawValue), nil) }
-        return (.unconfirmed, [StatusReason.noConfirmation.rawValue], nil)
+    func status(_ c: CustomerState) -> CustomerStatus {
+        if !inScopeClouds.contains(c.cloud) { return .outOfScope }
+        if c.newestValidOnOrBeforeAsOf != nil { return .confirmed }
+        if c.hasValidAfterAsOf { return .unconfirmed }
+        return c.newest == nil ? .unconfirmed : .invalid
+    }
+
+    /// Why `c` has `status` (its `status(c)`): none for CONFIRMED.
+    func reasons(_ c: CustomerState, _ status: CustomerStatus) -> [String] {
+        switch status {
+        case .confirmed: return []
+        case .outOfScope: return [StatusReason.cloudNotSupported.rawValue]
+        case .invalid: return c.newest?.defects.map(\.rawValue) ?? []
+        case .unconfirmed: return [(c.hasValidAfterAsOf ? StatusReason.acceptedAfterAsOf : .noConfirmation).rawValue]
+        }
     }
 
     /// The impacts of a customer with `status`; seat changes are NONE without seat-based subscriptions.
@@ -379,7 +390,7 @@ private struct Judge: Sendable {
     }
 
     func brief(_ c: CustomerState, seats: Int, hasSeatSubscriptions: Bool) -> OutcomeBrief {
-        let status = status(c).status
+        let status = status(c)
         let (newOrders, seatChanges, _) = impacts(status, hasSeatSubscriptions: hasSeatSubscriptions)
         return OutcomeBrief(status: status, newOrders: newOrders, seatChanges: seatChanges, seats: seats)
     }
@@ -455,23 +466,28 @@ private struct ReportSeatLines: Sendable {
     mutating func endCustomer() { starts.append(Int32(lines.count)) }
 }
 
+/// The text of `count` bytes at `start` (stored from a String, so valid UTF-8); `nil` when `count` is -1 (none).
+private func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> String? {
+    count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))]), as: UTF8.self)
+}
+
 /// An array's elements copied once to memory of their own, for the report threads to read.
 ///
 /// Reading a shared array from several threads at once changes its reference count from all of
 /// them, and that contention cost more than the reading itself. Nothing here is counted.
 private final class Frozen<T>: @unchecked Sendable {
-    let items: UnsafeBufferPointer<T>
+    private let memory: UnsafeMutableBufferPointer<T>
 
     init(_ array: [T]) {
-        let memory = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
+        memory = .allocate(capacity: array.count)
         _ = memory.initialize(from: array)
-        items = UnsafeBufferPointer(rebasing: UnsafeBufferPointer(memory)[0..<array.count])
     }
 
+    var items: UnsafeBufferPointer<T> { UnsafeBufferPointer(memory) }
+
     deinit {
-        let base = UnsafeMutablePointer(mutating: items.baseAddress!)
-        base.deinitialize(count: items.count)
-        base.deallocate()
+        memory.deinitialize()
+        memory.deallocate()
     }
 }
 
@@ -542,26 +558,22 @@ private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
 
     func companyName(_ position: Int) -> String { CustomerTexts.companyName(customers[position].texts, in: texts) }
 
-    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> String? {
-        count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))]), as: UTF8.self)
-    }
-
     func outcome(_ position: Int) -> CustomerOutcome {
         let c = customers[position]
-        let (status, reasons, confirmedOn) = judge.status(c)
+        let status = judge.status(c)
         let subscriptions = (Int(starts[position])..<Int(starts[position + 1])).map { k in
             let line = lines[k]
             let offer = offers[Int(line.offer)]
-            return SeatSubscription(subscriptionId: Self.string(ids, line.idStart, line.idCount),
-                                    offerId: Self.string(offerBytes, offer.idStart, offer.idCount),
-                                    offerName: Self.string(offerBytes, offer.idStart + Int(max(offer.idCount, 0)), offer.nameCount),
+            return SeatSubscription(subscriptionId: text(ids, line.idStart, line.idCount),
+                                    offerId: text(offerBytes, offer.idStart, offer.idCount),
+                                    offerName: text(offerBytes, offer.idStart + Int(max(offer.idCount, 0)), offer.nameCount),
                                     seats: line.seats)
         }
         let (newOrders, seatChanges, daysToCutover) = judge.impacts(status, hasSeatSubscriptions: !subscriptions.isEmpty)
         return CustomerOutcome(
             customerId: CustomerTexts.customerId(c.texts, in: texts), companyName: CustomerTexts.companyName(c.texts, in: texts),
-            domain: CustomerTexts.domain(c.texts, in: texts), cloud: c.cloud, status: status, reasons: reasons,
-            confirmedOn: confirmedOn, newOrders: newOrders, seatChanges: seatChanges, daysToCutover: daysToCutover,
+            domain: CustomerTexts.domain(c.texts, in: texts), cloud: c.cloud, status: status, reasons: judge.reasons(c, status),
+            confirmedOn: status == .confirmed ? c.newestValidOnOrBeforeAsOf : nil, newOrders: newOrders, seatChanges: seatChanges, daysToCutover: daysToCutover,
             subscriptions: subscriptions, newestRecord: c.newest?.record?.record)
     }
 }
@@ -663,19 +675,16 @@ private struct CustomerTexts: Sendable {
         return copy
     }
 
-    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))]), as: UTF8.self)
-    }
-
+    func customerId(_ r: Ref) -> String { bytes.withUnsafeBufferPointer { Self.customerId(r, in: $0) } }
     func companyName(_ r: Ref) -> String { bytes.withUnsafeBufferPointer { Self.companyName(r, in: $0) } }
 
     /// The texts of `r` in `bytes` (this buffer's bytes, frozen by the outcomes).
-    static func customerId(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String { string(bytes, r.start, r.idCount) }
+    static func customerId(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String { text(bytes, r.start, r.idCount)! }
     static func companyName(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-        string(bytes, r.start + Int(r.idCount), r.nameCount)
+        text(bytes, r.start + Int(r.idCount), r.nameCount)!
     }
     static func domain(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        r.domainCount < 0 ? nil : string(bytes, r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount)
+        text(bytes, r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount)
     }
     static func customerId(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>, equals id: String) -> Bool {
         var id = id

@@ -321,6 +321,10 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(Array(outcomes[0..<2]) == Array(before[0..<2]))
         outcomes.removeAll()
         #expect(outcomes.isEmpty)
-        #expect(CustomerOutcomes(before) == CustomerOutcomes(before))
+        // Made on demand or held as values, the same outcomes compare equal; a changed one does not.
+        #expect(finished().0 == CustomerOutcomes(before))
+        var renamed = before
+        renamed[1].companyName = "Other"
+        #expect(finished().0 != CustomerOutcomes(renamed))
     }
 }
