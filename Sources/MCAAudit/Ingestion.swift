@@ -61,15 +61,16 @@ struct Ingestion {
                         for record in batch.records {
                             if case .order(let line) = record.row { lines.append((OrderLineView(line: line, text: text), batch.customers[lines.count])) }
                         }
-                        evaluator.prepare(lines)
+                        let prepared = evaluator.prepare(lines)
                         var next = 0
                         for record in batch.records {
-                            var customer = CustomerDirectory.Resolution.unknown
+                            var customer = CustomerDirectory.Resolution.unknown, known = Evaluator.PreparedLine.none
                             if case .order = record.row {
                                 customer = lines[next].1
+                                known = prepared[next]
                                 next += 1
                             }
-                            consume(record, customer: customer, text: text, of: spec, into: &summary, findings: &found)
+                            consume(record, customer: customer, prepared: known, text: text, of: spec, into: &summary, findings: &found)
                         }
                     }
                 case .fileEnd(let sha256):
@@ -86,7 +87,7 @@ struct Ingestion {
     }
 
     /// Evaluates one mapped record and accounts for it: read, then accepted or rejected.
-    private func consume(_ record: MappedRecord, customer: CustomerDirectory.Resolution, text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary,
+    private func consume(_ record: MappedRecord, customer: CustomerDirectory.Resolution, prepared: Evaluator.PreparedLine, text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary,
                          findings found: inout [Finding]) {
         summary.rowsRead += 1
         for w in record.warnings { found.append(Finding(file: spec.path, line: record.line, issue: w)) }
@@ -95,7 +96,7 @@ struct Ingestion {
         case .rejected(let issue): issue
         case .customer(let row): evaluator.add(row)
         case .agreement(let row, let customer): evaluator.add(row, customer: customer)
-        case .order(let line): evaluator.add(OrderLineView(line: line, text: text), customer: customer)
+        case .order(let line): evaluator.add(OrderLineView(line: line, text: text), customer: customer, prepared: prepared)
         }
         if let rejection {
             summary.rowsRejected += 1

@@ -57,34 +57,49 @@ struct KeyTable: Sendable {
         }
     }
 
-    /// Reads ahead for a batch of look-ups (`hashes` as `hash(owner:_:)` gives them) so that the
-    /// `find`s that follow find their slots, entries and key bytes in cache.
+    /// Looks up a batch of keys at once: `found[k]` is the entry of `keys[k]` (with `owners[k]`, or
+    /// 0 without owners; `hashes[k]` as `hash(owner:_:)` gives it), or -1 when it is not in the table.
+    /// The same answers as `find`, key by key.
     ///
-    /// A look-up in a table of millions costs three cache misses, one after the other. Here each
-    /// step is a tight loop over the whole batch whose loads do not wait on one another, so the
-    /// memory system serves many at once. Only the first slot of each key is read; a stale or
-    /// missing answer costs nothing but time. Writes into `entries` the entry the first slot
-    /// names when its hash tag matches, else -1 (it must hold `hashes.count` values).
-    func readAhead(_ hashes: UnsafeBufferPointer<UInt64>, entries found: UnsafeMutableBufferPointer<Int>) {
-        var touched: UInt64 = 0
+    /// A look-up in a table of millions is three dependent cache misses (slot, entry, key bytes), and
+    /// one `find` after another leaves them one after the other. Here each step is a tight loop over
+    /// the whole batch whose loads do not wait on one another, so the memory system serves many at
+    /// once: first every key's slot, then the entries those name, then the key bytes. Only a key
+    /// whose slot's 32-bit hash tag names another key (about one in four billion) takes the
+    /// ordinary `find`.
+    func findAll(_ keys: [UnsafeRawBufferPointer], owners: [UInt32]? = nil, hashes: [UInt64], into found: inout [Int]) {
+        precondition(keys.count == hashes.count && found.count == keys.count && (owners?.count ?? keys.count) == keys.count)
+        /// Still to settle with `find`.
+        let unsettled = -2
         slots.withUnsafeBufferPointer { slots in
-            guard !slots.isEmpty else { return }
+            guard !slots.isEmpty else {  // released: nothing is found
+                for k in found.indices { found[k] = -1 }
+                return
+            }
             let mask = slots.count - 1
             for k in hashes.indices {
-                let slot = slots[Int(truncatingIfNeeded: hashes[k]) & mask]
-                found[k] = slot != 0 && slot >> 32 == hashes[k] >> 32 ? Int(slot & 0xFFFF_FFFF) - 1 : -1
+                // The first slot with the key's hash tag (most likely its own), or an empty slot: the
+                // key is not in the table. The probe stays within a cache line or two.
+                let tag = hashes[k] >> 32
+                var i = Int(truncatingIfNeeded: hashes[k]) & mask
+                var slot = slots[i]
+                while slot != 0, slot >> 32 != tag {
+                    i = (i + 1) & mask
+                    slot = slots[i]
+                }
+                found[k] = slot == 0 ? -1 : Int(slot & 0xFFFF_FFFF) - 1
             }
         }
         entries.withUnsafeBufferPointer { entries in
-            folded.withUnsafeBufferPointer { folded in
-                var starts = [Int](repeating: -1, count: hashes.count)
-                for k in hashes.indices where found[k] >= 0 && found[k] < entries.count {
-                    if entries[found[k]].count > 0 { starts[k] = entries[found[k]].start }
-                }
-                for start in starts where start >= 0 && start < folded.count { touched &+= UInt64(folded[start]) }
+            var candidates = [Entry](repeating: Entry(start: 0, count: -1, owner: 0), count: keys.count)
+            for k in keys.indices where found[k] >= 0 { candidates[k] = entries[found[k]] }
+            for k in keys.indices where found[k] >= 0 {
+                if candidates[k].owner != owners?[k] ?? 0 || !matches(candidates[k], keys[k]) { found[k] = unsettled }
             }
         }
-        keepAlive(touched)
+        for k in keys.indices where found[k] == unsettled {
+            found[k] = find(owner: owners?[k] ?? 0, keys[k], hash: hashes[k]) ?? -1
+        }
     }
 
     /// Adds a key that `find` did not find; returns its entry number.
@@ -138,18 +153,36 @@ struct KeyTable: Sendable {
         }
     }
 
-    private func matches(_ e: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        let entry = entries[e]
-        guard Int(entry.count) == bytes.count else { return false }
-        if bytes.isEmpty { return true }
-        return folded.withUnsafeBufferPointer { f in
-            var j = entry.start
-            if !ignoresCase { return memcmp(f.baseAddress! + j, bytes.baseAddress!, bytes.count) == 0 }
-            for c in bytes {
-                if lower(c) != f[j] { return false }
-                j += 1
+    /// Whether an entry's key is `bytes` (folded when the table ignores case). Compares eight bytes
+    /// at a time, without a branch per byte: a look-up stays a few dozen instructions, so the
+    /// processor can have the cache misses of several look-ups in flight at once.
+    private func matches(_ e: Int, _ bytes: UnsafeRawBufferPointer) -> Bool { matches(entries[e], bytes) }
+
+    private func matches(_ entry: Entry, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        guard Int(entry.count) == n else { return false }
+        if n == 0 { return true }
+        return folded.withUnsafeBytes { f in
+            let stored = f.baseAddress! + entry.start
+            let probe = bytes.baseAddress!
+            let fold = ignoresCase
+            @inline(__always) func word(_ i: Int) -> UInt64 {
+                let w = UnsafeRawPointer(probe + i).loadUnaligned(as: UInt64.self)
+                return (fold ? KeyTable.foldedWord(w) : w) ^ UnsafeRawPointer(stored + i).loadUnaligned(as: UInt64.self)
             }
-            return true
+            if n < 8 {
+                for i in 0..<n where (fold ? lower(bytes[i]) : bytes[i]) != stored.load(fromByteOffset: i, as: UInt8.self) { return false }
+                return true
+            }
+            var diff: UInt64 = 0
+            var i = 0
+            while i + 8 <= n {
+                diff |= word(i)
+                i += 8
+            }
+            // The last eight bytes (overlapping what was compared) cover the tail.
+            if i < n { diff |= word(n - 8) }
+            return diff == 0
         }
     }
 
@@ -208,7 +241,7 @@ struct KeyTable: Sendable {
     }
 
     /// Eight bytes with A–Z folded to a–z at once; other bytes, UTF-8 ones included, unchanged.
-    @inline(__always) private static func foldedWord(_ w: UInt64) -> UInt64 {
+    @inline(__always) static func foldedWord(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let low7 = w & (0x7F * ones)
         // High bit set in each byte of low7 that is >= 'A' and not >= '['; no carries, as low7 < 0x80.

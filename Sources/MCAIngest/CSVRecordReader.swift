@@ -48,6 +48,19 @@ public struct CSVRecordReader: RecordReader {
                     : "\(count) fields where the header has \(columns.count); the missing fields are empty"))
             }
             if let problem = scanner.problem { record.rejection = RowIssue(.malformedRow, problem) }
+            if scanner.recordIsPlainASCII {
+                // The usual record: no byte to check field by field, and one copy for all fields.
+                let base = record.appendBytes(scanner.recordBytes)
+                for (i, field) in mapped where i < count {
+                    if let range = scanner.plainRange(at: i) {
+                        record.setSpan(field, start: base + range.lowerBound, count: range.count)
+                    } else {
+                        _ = scanner.withValidUTF8(at: i) { record.setValidUTF8(field, $0) }
+                    }
+                }
+                try emit(record)
+                continue
+            }
             for (i, field) in mapped where i < count {
                 if scanner.containsNUL(at: i) {
                     record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
@@ -91,6 +104,8 @@ final class CSVScanner {
     private var unterminatedLine = 0
 
     private(set) var recordLine = 0
+    /// Where the current record starts in the buffer (it ends at `recordEnd`).
+    private var recordStart = 0
     /// Why the current record is malformed (text after a closing quote), if it is.
     private(set) var problem: String?
     var fieldCount: Int { fields.count }
@@ -127,6 +142,7 @@ final class CSVScanner {
                 }
                 try refill()
             case .complete:
+                recordStart = start
                 recordLine = line
                 line += consumedLines
                 start = recordEnd
@@ -266,6 +282,38 @@ final class CSVScanner {
             if m == 0 { eof = true; break }
             end += m
         }
+    }
+
+    /// The current record's bytes, from its first field to its line end.
+    var recordBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordEnd - recordStart)
+    }
+
+    /// Whether every byte of the current record is ASCII other than NUL, so that every field is
+    /// valid UTF-8 without a NUL. Eight bytes at a time.
+    var recordIsPlainASCII: Bool {
+        let bytes = recordBytes
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var bad: UInt64 = 0
+        var i = 0
+        while i + 8 <= bytes.count {
+            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // A high bit, or a zero byte (the classic SWAR test; exact once no high bit is set).
+            bad |= (w & highs) | ((w &- ones) & ~w & highs)
+            i += 8
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == 0 || c >= 0x80 { return false }
+            i += 1
+        }
+        return bad == 0
+    }
+
+    /// Field `i`'s place within `recordBytes` when its bytes are its value (no doubled quotes).
+    func plainRange(at i: Int) -> Range<Int>? {
+        let f = fields[i]
+        return f.hasEscapes ? nil : (f.start - recordStart)..<(f.end - recordStart)
     }
 
     private func bytes(at i: Int) -> UnsafeRawBufferPointer {

@@ -58,6 +58,22 @@ public struct RawRecord: Sendable {
         hasSpans = true
     }
 
+    /// Appends bytes (valid UTF-8) to the record's storage for `setSpan`; returns where they start.
+    mutating func appendBytes(_ value: UnsafeRawBufferPointer) -> Int {
+        let start = bytes.count
+        bytes.append(contentsOf: value.bindMemory(to: UInt8.self))
+        hasSpans = true  // so that `reset` empties the storage
+        return start
+    }
+
+    /// Sets a field to `count` bytes at `start` of what `appendBytes` stored.
+    mutating func setSpan(_ field: Field, start: Int, count: Int) {
+        if hasValues { values[field.rawValue] = nil }
+        spans[2 * field.rawValue] = start
+        spans[2 * field.rawValue + 1] = count
+        hasSpans = true
+    }
+
     /// Sets a field unless it already has a value: the first occurrence of a field wins.
     public mutating func setIfAbsent(_ field: Field, _ value: String) {
         if values[field.rawValue] == nil, spans[2 * field.rawValue + 1] < 0 {

@@ -54,6 +54,48 @@ private func insert(_ t: inout KeyTable, _ key: String, owner: UInt32 = 0) -> In
         #expect(find(t, "Office 365 E3") == 0)
     }
 
+    /// `findAll` answers as `find` does, key by key: present keys in any ASCII case, absent ones,
+    /// keys shorter than eight bytes and of every length around the word size, owners, non-ASCII
+    /// bytes, and a small seeded table where first slots are often taken by other keys.
+    @Test(arguments: [UInt64(1), 42, 0xDEAD_BEEF])
+    func findAllAgreesWithFind(seed: UInt64) {
+        var t = KeyTable(seed: seed)
+        var stored: [(String, UInt32)] = []
+        for n in 0..<3_000 {
+            let key = n % 5 == 0 ? "Sub-\(n)" : n % 5 == 1 ? String(repeating: "k", count: n % 23) + "\(n)"
+                : n % 5 == 2 ? "Société-\(n)-ÄÖ" : n % 5 == 3 ? "\(n)" : "D7D81100-B626-4FB5-8892-\(n)"
+            let owner = UInt32(n % 3)
+            if find(t, key, owner: owner) == nil { _ = insert(&t, key, owner: owner) }
+            stored.append((key, owner))
+        }
+        var probes = stored.map { ($0.0.uppercased(), $0.1) } + stored.map { ($0.0, $0.1 + 1) }
+        probes += [("", 0), ("sub-1", 9), ("SUB-3000", 0), ("société-2-äö", 0), ("D7D81100-B626-4FB5-8892-4", 1)]
+        let expected = probes.map { find(t, $0.0, owner: $0.1) ?? -1 }
+        var found = [Int](repeating: 7, count: probes.count)
+        // Each key in a buffer of its own, as look-ups see them.
+        let pointers = probes.map { probe in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: probe.0.utf8.count, alignment: 1)
+            buffer.copyBytes(from: Array(probe.0.utf8))
+            return UnsafeRawBufferPointer(buffer)
+        }
+        defer { for p in pointers { UnsafeMutableRawBufferPointer(mutating: p).deallocate() } }
+        t.findAll(pointers, owners: probes.map(\.1), hashes: zip(pointers, probes).map { t.hash(owner: $1.1, $0) }, into: &found)
+        #expect(found == expected)
+        // A stored key's slot and hash tag, but another owner (what a tag collision looks like): not found.
+        let otherOwners = stored.indices.map { probes[$0].1 + 1 }
+        let storedHashes = stored.indices.map { t.hash(owner: stored[$0].1, pointers[$0]) }
+        var collided = [Int](repeating: 7, count: stored.count)
+        t.findAll(Array(pointers[..<stored.count]), owners: otherOwners, hashes: storedHashes, into: &collided)
+        #expect(collided == stored.indices.map { t.find(owner: otherOwners[$0], pointers[$0], hash: storedHashes[$0]) ?? -1 })
+        #expect(collided.allSatisfy { $0 == -1 })
+        #expect(found.filter { $0 >= 0 }.count > 2_000)  // the probes do find most keys…
+        #expect(found.contains(-1))                      // …and miss the absent ones
+        // After its slots are released, nothing is found.
+        t.releaseSlots()
+        t.findAll(pointers, owners: probes.map(\.1), hashes: zip(pointers, probes).map { t.hash(owner: $1.1, $0) }, into: &found)
+        #expect(found.allSatisfy { $0 == -1 })
+    }
+
     @Test func sortedEntriesFollowTheLowerCasedTexts() {
         // Shared eight-byte prefixes, a key that is a prefix of another, mixed case, non-ASCII, an empty key.
         let keys = ["ABCDEFGH-2", "abcdefgh-10", "abcdefgh", "ABCDEFGH-1", "b", "A", "zeta", "Ärger", "abcdefg", "",

@@ -79,6 +79,33 @@ func readCSV(_ text: String, kind: InputKind = .customers, chunkSize: Int = 3,
         #expect(rows[0].rejection?.code == .malformedRow)
     }
 
+    /// Plain ASCII records take a faster path (one copy for the whole record); records with
+    /// UTF-8, doubled quotes, NUL or bad bytes take the field-by-field one. Both give the same fields.
+    @Test func plainAndNonASCIIRecordsReadAlike() throws {
+        let csv = "\u{FEFF}Id,Name,Domain\r\n"
+            + "a1,\"O'Brien, Ltd\",obrien.com\r\n"              // plain ASCII, quoted comma
+            + "a2,\"Zoë \"\"Nord\"\"\",nord.de\r\n"          // UTF-8 and doubled quotes
+            + "a3,\"Say \"\"hi\"\"\",hi.com\n"                 // ASCII with doubled quotes
+            + "a4,Société Générale\n"                            // UTF-8, ragged (no domain)
+            + "a5,x,y,extra\n"                                   // ASCII, ragged (one too many)
+            + "a6,\"multi\r\nline\",m.com"                    // quoted line break, no final newline
+        for chunk in [1, 3, 64, 1 << 20] {
+            let rows = try readCSV(csv, chunkSize: chunk)
+            #expect(rows.map { $0[.customerId] } == ["a1", "a2", "a3", "a4", "a5", "a6"])
+            #expect(rows.map { $0[.companyName] } == ["O'Brien, Ltd", "Zoë \"Nord\"", "Say \"hi\"", "Société Générale", "x", "multi\r\nline"])
+            #expect(rows.map { $0[.domain] } == ["obrien.com", "nord.de", "hi.com", nil, "y", "m.com"])
+            #expect(rows.map(\.line) == [2, 3, 4, 5, 6, 7])
+            #expect(rows.map { $0.warnings.map(\.code) } == [[], [], [], [.raggedRow], [.raggedRow], []])
+            #expect(rows.allSatisfy { $0.rejection == nil })
+        }
+        // A NUL or a byte that is not UTF-8 still rejects the row, whatever the other fields hold.
+        let bad = Array("id,name\na,plain\u{0}\nb,ok\nc,".utf8) + [0xFF] + Array("\n".utf8)
+        var rows: [RawRecord] = []
+        try CSVRecordReader().read(MemoryByteSource(bad), schema: .customers) { rows.append($0) }
+        #expect(rows.map { $0.rejection?.code } == [.malformedRow, nil, .invalidUTF8])
+        #expect(rows[1][.companyName] == "ok")
+    }
+
     @Test func textAfterAClosingQuoteRejectsTheRow() throws {
         let rows = try readCSV("id,name\na,\"A\"x\nb,B\n")
         #expect(rows[0].rejection?.code == .malformedRow)
