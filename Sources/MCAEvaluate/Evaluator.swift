@@ -252,6 +252,7 @@ public final class Evaluator {
         }
         let id = view.bytes(line.subscriptionId)
         let owner = UInt32(truncatingIfNeeded: customer)
+        // The hash serves only to look up, and then add, a subscription `prepare` did not find.
         let hash = known >= 0 ? 0 : subscriptionKeys.hash(owner: owner, id)
         guard let e = known >= 0 ? known : subscriptionKeys.find(owner: owner, id, hash: hash) else {
             _ = subscriptionKeys.insert(owner: owner, id, hash: hash)
@@ -632,7 +633,7 @@ public struct CustomerDirectory: Sendable {
     }
 
     /// Looks up many customer ids at once (a batch of order lines): faster than one by one in a
-    /// directory of a million customers, as the table is read ahead for all of them first.
+    /// directory of a million customers, as their cache misses overlap (`KeyTable.findAll`).
     public func resolve(all ids: [UnsafeRawBufferPointer]) -> [Resolution] {
         var found = [Int](repeating: -1, count: ids.count)
         keys.findAll(ids, hashes: ids.map { keys.hash($0) }, into: &found)

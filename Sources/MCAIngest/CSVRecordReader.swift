@@ -48,20 +48,15 @@ public struct CSVRecordReader: RecordReader {
                     : "\(count) fields where the header has \(columns.count); the missing fields are empty"))
             }
             if let problem = scanner.problem { record.rejection = RowIssue(.malformedRow, problem) }
-            if scanner.recordIsPlainASCII {
-                // The usual record: no byte to check field by field, and one copy for all fields.
-                let base = record.appendBytes(scanner.recordBytes)
-                for (i, field) in mapped where i < count {
-                    if let range = scanner.plainRange(at: i) {
-                        record.setSpan(field, start: base + range.lowerBound, count: range.count)
-                    } else {
-                        _ = scanner.withValidUTF8(at: i) { record.setValidUTF8(field, $0) }
-                    }
-                }
-                try emit(record)
-                continue
-            }
+            // The usual record is plain ASCII: then no field needs checking, and one copy serves all
+            // fields but those with doubled quotes.
+            let plain = scanner.recordIsPlainASCII
+            let base = plain ? record.appendBytes(scanner.recordBytes) : 0
             for (i, field) in mapped where i < count {
+                if plain, let range = scanner.plainRange(at: i) {
+                    record.setSpan(field, start: base + range.lowerBound, count: range.count)
+                    continue
+                }
                 if scanner.containsNUL(at: i) {
                     record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
                     continue
