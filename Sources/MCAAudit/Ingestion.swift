@@ -11,7 +11,9 @@ import MCAModel
 /// mapped rows over in batches; the calling thread feeds them to the evaluator as they come. At
 /// most `batchesAhead` batches wait between them, so memory does not grow with the files. Once
 /// the calling thread has taken in every customer, it hands the reading thread the customer
-/// directory, and the reading thread looks up the customer of each agreement row and order line.
+/// directory, and the reading thread looks up the customer of each agreement row. The calling
+/// thread looks up the customers of each batch of order lines at once (`Batch.resolveCustomers`):
+/// the reading thread is the busier of the two.
 struct Ingestion {
     let mapper: RowMapper
     let delimiter: UInt8
@@ -44,17 +46,19 @@ struct Ingestion {
         startThread(name: "mca-audit read") {
             Ingestion.produce(ordered, mapper: mapper, delimiter: delimiter, directory: directory, into: handOver)
         }
-        var customersComplete = false
+        // Set once every customer is in: the customers of the order lines are looked up here.
+        var customers: CustomerDirectory?
         for spec in ordered {
-            if spec.kind != .customers, !customersComplete {
-                customersComplete = true
-                _ = directory.put(evaluator.customerDirectory)
+            if spec.kind != .customers, customers == nil {
+                customers = evaluator.customerDirectory
+                _ = directory.put(customers!)
             }
             var summary = InputSummary(kind: spec.kind, path: spec.path, format: spec.format)
             var found: [Finding] = []
             reading: while true {
                 switch handOver.take()! {
-                case .rows(let batch):
+                case .rows(var batch):
+                    batch.resolveCustomers(in: customers)
                     batch.text.bytes.withUnsafeBytes { text in
                         var lines: [(OrderLineView, CustomerDirectory.Resolution)] = []
                         lines.reserveCapacity(batch.customers.count)
@@ -123,7 +127,7 @@ struct Ingestion {
         var records: [MappedRecord] = []
         /// The texts of the order lines.
         var text = PackedText()
-        /// The customer id of each order line, in order, until they are looked up…
+        /// The customer id of each order line, in order, until the evaluating thread looks them up…
         var customerIds: [PackedText.Span] = []
         /// …all at once (`CustomerDirectory.resolve(all:)`): the customer of each order line.
         var customers: [CustomerDirectory.Resolution] = []
@@ -207,14 +211,12 @@ struct Ingestion {
                 let record = map(raw, kind: spec.kind, mapper: mapper, customers: customers, into: &batch)
                 batch.records.append(record)
                 if batch.isFull {
-                    batch.resolveCustomers(in: customers)
                     try deliver(batch)
                     // New storage: the delivered batch is the other thread's now.
                     batch = Batch()
                 }
             }
             if !batch.records.isEmpty {
-                batch.resolveCustomers(in: customers)
                 try deliver(batch)
             }
             // Hash the whole file even where a reader stops before its end (trailing bytes).
@@ -243,7 +245,7 @@ struct Ingestion {
         case .agreements:
             return mapped(mapper.agreement(raw)) { row in .agreement(row, customers!.resolve(row.customerId)) }
         case .orders:
-            // The customer is looked up with the rest of the batch (`Batch.resolveCustomers`).
+            // Looked up with the rest of the batch, on the evaluating thread (`Batch.resolveCustomers`).
             return mapped(mapper.packedOrderLine(raw, into: &batch.text)) { line in
                 batch.customerIds.append(line.customerId)
                 return .order(line)

@@ -171,7 +171,7 @@ public final class Evaluator {
         guard line.status.isLive else { return nil }
         if isSeatLine(line) { keepSeatLine(view, customer: i, known: Int(prepared.subscription)) }
         // Fields are read in place: copying the customer's state per line would retain all of it.
-        if line.transactionType.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
+        if line.transaction.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
            inScopeClouds.contains(customers[i].cloud),
            !(customers[i].earliestValid.map { $0 <= line.creationDate } ?? false) {
             violationCustomers.append(Int32(truncatingIfNeeded: i))
@@ -749,9 +749,9 @@ private struct SubscriptionState: @unchecked Sendable {
         date = line.creationDate
         lineItemNumber = line.lineItemNumber
         quantity = line.quantity
-        isCancel = line.transactionType == .cancel
+        isCancel = line.transaction == .cancel
         let bytes = view.bytes(line.orderId)
-        if let orderId, orderId.withBytes({ $0.elementsEqual(bytes) }) {
+        if let orderId, orderId.withBytes({ $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }) {
             self.orderId = orderId
         } else {
             self.orderId = CompactText(bytes)

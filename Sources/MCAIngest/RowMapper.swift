@@ -85,13 +85,14 @@ public struct RowMapper: Sendable {
             let n = self.text(raw, .lineItemNumber) ?? ""
             return .failure(RowIssue(.malformedRow, "line item number '\(n)' of order '\(order())' is not a non-negative integer"))
         }
+        let transaction = raw.withUTF8(.transactionType) { TransactionType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
         let line = PackedOrderLine(
             orderId: orderId, customerId: customerId, offerId: pack(raw, .offerId, into: &text),
             offerName: pack(raw, .offerName, into: &text), subscriptionId: pack(raw, .subscriptionId, into: &text),
             creationDate: date, status: raw.withUTF8(.status) { OrderStatus(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
             lineItemNumber: lineItemNumber, quantity: quantity,
             billingType: raw.withUTF8(.billingType) { BillingType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
-            transactionType: raw.withUTF8(.transactionType) { TransactionType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) })
+            transaction: transaction.code, otherTransaction: PackedOrderLine.other(transaction, into: &text))
         return .success(Mapped(row: line, warnings: raw.warnings))
     }
 

@@ -60,12 +60,14 @@ public struct PackedOrderLine: Sendable {
     public var lineItemNumber: Int
     public var quantity: Int
     public var billingType: BillingType
-    public var transactionType: TransactionType
+    public var transaction: TransactionType.Code
+    /// The normalised text of an unlisted transaction type (`transaction == .other`), else absent.
+    public var otherTransaction: PackedText.Span
 
     public init(orderId: PackedText.Span, customerId: PackedText.Span, offerId: PackedText.Span,
                 offerName: PackedText.Span, subscriptionId: PackedText.Span, creationDate: DayDate,
                 status: OrderStatus, lineItemNumber: Int, quantity: Int, billingType: BillingType,
-                transactionType: TransactionType) {
+                transaction: TransactionType.Code, otherTransaction: PackedText.Span = .absent) {
         self.orderId = orderId
         self.customerId = customerId
         self.offerId = offerId
@@ -76,7 +78,8 @@ public struct PackedOrderLine: Sendable {
         self.lineItemNumber = lineItemNumber
         self.quantity = quantity
         self.billingType = billingType
-        self.transactionType = transactionType
+        self.transaction = transaction
+        self.otherTransaction = otherTransaction
     }
 
     /// Packs an order line's strings.
@@ -85,7 +88,14 @@ public struct PackedOrderLine: Sendable {
                   offerId: text.append(line.offerId), offerName: text.append(line.offerName),
                   subscriptionId: text.append(line.subscriptionId), creationDate: line.creationDate,
                   status: line.status, lineItemNumber: line.lineItemNumber, quantity: line.quantity,
-                  billingType: line.billingType, transactionType: line.transactionType)
+                  billingType: line.billingType, transaction: line.transactionType.code,
+                  otherTransaction: PackedOrderLine.other(line.transactionType, into: &text))
+    }
+
+    /// Appends the text of an unlisted transaction type; absent for a listed one.
+    public static func other(_ type: TransactionType, into text: inout PackedText) -> PackedText.Span {
+        guard case .other(let key) = type else { return .absent }
+        return text.append(key)
     }
 }
 
@@ -115,6 +125,11 @@ public struct OrderLineView {
                   creationDate: line.creationDate, status: line.status, lineItemNumber: line.lineItemNumber,
                   offerId: string(line.offerId), offerName: string(line.offerName),
                   subscriptionId: string(line.subscriptionId), quantity: line.quantity,
-                  billingType: line.billingType, transactionType: line.transactionType)
+                  billingType: line.billingType, transactionType: transactionType)
+    }
+
+    /// The line's transaction type, with the text of an unlisted one.
+    public var transactionType: TransactionType {
+        TransactionType(code: line.transaction, otherKey: string(line.otherTransaction) ?? "")
     }
 }

@@ -100,13 +100,47 @@ public enum TransactionType: Hashable, Sendable {
         (.convert, ["convert", "conversion", "upgrade"]),
     ])
 
-    /// New orders and seat changes are what a missing confirmation blocks (SPEC 3.5).
-    public var needsConfirmation: Bool {
-        switch self {
-        case .new, .addQuantity, .removeQuantity: return true
-        default: return false
+    /// The action as one byte, without an unlisted value's text: what a `PackedOrderLine` keeps,
+    /// so that it holds no reference and millions of them copy as plain bytes.
+    public enum Code: UInt8, Sendable {
+        case new, renew, addQuantity, removeQuantity, cancel, convert, other
+
+        /// New orders and seat changes are what a missing confirmation blocks (SPEC 3.5).
+        public var needsConfirmation: Bool {
+            switch self {
+            case .new, .addQuantity, .removeQuantity: return true
+            default: return false
+            }
         }
     }
+
+    public var code: Code {
+        switch self {
+        case .new: .new
+        case .renew: .renew
+        case .addQuantity: .addQuantity
+        case .removeQuantity: .removeQuantity
+        case .cancel: .cancel
+        case .convert: .convert
+        case .other: .other
+        }
+    }
+
+    /// The action of `code`; `otherKey` is the (normalised) text of an `.other` one.
+    public init(code: Code, otherKey: @autoclosure () -> String) {
+        switch code {
+        case .new: self = .new
+        case .renew: self = .renew
+        case .addQuantity: self = .addQuantity
+        case .removeQuantity: self = .removeQuantity
+        case .cancel: self = .cancel
+        case .convert: self = .convert
+        case .other: self = .other(otherKey())
+        }
+    }
+
+    /// New orders and seat changes are what a missing confirmation blocks (SPEC 3.5).
+    public var needsConfirmation: Bool { code.needsConfirmation }
 }
 
 /// The spellings an export may use for each value of a field, matched as `normalizedKey` compares

@@ -71,6 +71,28 @@ import Testing
         #expect(d.row.billingType == .unknown)
     }
 
+    /// A packed line keeps an unlisted transaction type as one byte plus its text; unpacking gives it back.
+    @Test func unlistedTransactionTypeSurvivesPacking() throws {
+        var text = PackedText()
+        _ = text.append("padding")
+        let m = try mapper.packedOrderLine(raw([.orderId: "o1", .customerId: "c", .creationDate: "2018-11-09",
+                                                .transactionType: " Trans-Fer "]), into: &text).get()
+        #expect(m.row.transaction == .other)
+        #expect(!m.row.transaction.needsConfirmation)
+        let unpacked = text.bytes.withUnsafeBytes { OrderLineView(line: m.row, text: $0).unpacked }
+        #expect(unpacked.transactionType == .other("transfer"))
+        let listed = try mapper.packedOrderLine(raw([.orderId: "o2", .customerId: "c", .creationDate: "2018-11-09",
+                                                     .transactionType: "Remove Quantity"]), into: &text).get()
+        #expect(listed.row.transaction == .removeQuantity && listed.row.otherTransaction.isAbsent)
+        #expect(listed.row.transaction.needsConfirmation)
+        // The same through an `OrderLine` packed by the evaluator's path.
+        let line = OrderLine(orderId: "o3", customerId: "c", creationDate: DayDate(year: 2019, month: 1, day: 2)!,
+                             transactionType: .other("swap"))
+        var t2 = PackedText()
+        let packed = PackedOrderLine(line, into: &t2)
+        #expect(t2.bytes.withUnsafeBytes { OrderLineView(line: packed, text: $0).unpacked.transactionType } == .other("swap"))
+    }
+
     @Test(arguments: ["-1", "1.5", "+3", "five", "1e3"])
     func invalidQuantity(q: String) {
         #expect(mapper.orderLine(raw([.orderId: "o", .customerId: "c", .creationDate: "2018-11-09", .quantity: q])).failureCode
