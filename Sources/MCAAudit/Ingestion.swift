@@ -59,24 +59,25 @@ struct Ingestion {
                 switch handOver.take()! {
                 case .rows(var batch):
                     batch.resolveCustomers(in: customers)
-                    batch.text.bytes.withUnsafeBytes { text in
+                    // Records are read in place: a copy of each would count references.
+                    batch.records.withUnsafeBufferPointer { records in batch.text.bytes.withUnsafeBytes { text in
                         var lines: [(OrderLineView, CustomerDirectory.Resolution)] = []
                         lines.reserveCapacity(batch.customers.count)
-                        for record in batch.records {
-                            if case .order(let line) = record.row { lines.append((OrderLineView(line: line, text: text), batch.customers[lines.count])) }
+                        for i in records.indices {
+                            if case .order(let line) = records[i].row { lines.append((OrderLineView(line: line, text: text), batch.customers[lines.count])) }
                         }
                         let prepared = evaluator.prepare(lines)
                         var next = 0
-                        for record in batch.records {
+                        for i in records.indices {
                             var customer = CustomerDirectory.Resolution.unknown, known = Evaluator.PreparedLine.none
-                            if case .order = record.row {
+                            if case .order = records[i].row {
                                 customer = lines[next].1
                                 known = prepared[next]
                                 next += 1
                             }
-                            consume(record, customer: customer, prepared: known, text: text, of: spec, into: &summary, findings: &found)
+                            consume(records[i], customer: customer, prepared: known, text: text, of: spec, into: &summary, findings: &found)
                         }
-                    }
+                    } }
                 case .fileEnd(let sha256):
                     summary.sha256 = sha256
                     break reading

@@ -275,7 +275,7 @@ public final class Evaluator {
 
     /// The subscription id as the line writes it, when that is not its key's lower-case bytes.
     private func spelling(of id: UnsafeRawBufferPointer, entry: Int) -> String? {
-        let same = subscriptionKeys.withKey(entry) { key in key.elementsEqual(id) }
+        let same = subscriptionKeys.withKey(entry) { key in sameBytes(UnsafeRawBufferPointer(key), id) }
         return same ? nil : String(decoding: id.bindMemory(to: UInt8.self), as: UTF8.self)
     }
 
@@ -502,6 +502,11 @@ private struct ReportSeatLines: Sendable {
     }
 
     mutating func endCustomer() { starts.append(Int32(lines.count)) }
+}
+
+/// Whether `a` and `b` hold the same bytes.
+@inline(__always) private func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
 }
 
 /// The text of `count` bytes at `start` (stored from a String, so valid UTF-8); `nil` when `count` is -1 (none).
@@ -751,7 +756,7 @@ private struct SubscriptionState: @unchecked Sendable {
         quantity = line.quantity
         isCancel = line.transaction == .cancel
         let bytes = view.bytes(line.orderId)
-        if let orderId, orderId.withBytes({ $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }) {
+        if let orderId, orderId.withBytes({ sameBytes($0, bytes) }) {
             self.orderId = orderId
         } else {
             self.orderId = CompactText(bytes)
