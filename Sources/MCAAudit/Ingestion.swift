@@ -257,8 +257,8 @@ struct Ingestion {
 
 /// SHA-256 of a file, fed chunk by chunk as it is read, computed on a thread of its own.
 ///
-/// The reading thread is the slower of the two that ingest; hashing a gigabyte costs it a second
-/// or two, which the evaluating thread's core has to spare. Each chunk is copied (the reader reuses
+/// Hashing a gigabyte costs a second or two; on a thread of its own it does not hold up the
+/// reading thread, which is as busy as the evaluating one. Each chunk is copied (the reader reuses
 /// its buffer) and hashed in order, so the digest is of exactly the bytes that were parsed. At
 /// most `chunksAhead` chunks wait, so memory stays bounded.
 final class HashingObserver: @unchecked Sendable {
