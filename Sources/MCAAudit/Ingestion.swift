@@ -12,8 +12,8 @@ import MCAModel
 /// most `batchesAhead` batches wait between them, so memory does not grow with the files. Once
 /// the calling thread has taken in every customer, it hands the reading thread the customer
 /// directory, and the reading thread looks up the customer of each agreement row. The calling
-/// thread looks up the customers of each batch of order lines at once (`Batch.resolveCustomers`):
-/// the reading thread is the busier of the two.
+/// thread looks up the customers of each batch of order lines at once (`Batch.resolveCustomers`),
+/// which keeps the two threads about equally busy.
 struct Ingestion {
     let mapper: RowMapper
     let delimiter: UInt8
