@@ -59,25 +59,7 @@ struct Ingestion {
                 switch handOver.take()! {
                 case .rows(var batch):
                     batch.resolveCustomers(in: customers)
-                    // Records are read in place: a copy of each would count references.
-                    batch.records.withUnsafeBufferPointer { records in batch.text.bytes.withUnsafeBytes { text in
-                        var lines: [(OrderLineView, CustomerDirectory.Resolution)] = []
-                        lines.reserveCapacity(batch.customers.count)
-                        for i in records.indices {
-                            if case .order(let line) = records[i].row { lines.append((OrderLineView(line: line, text: text), batch.customers[lines.count])) }
-                        }
-                        let prepared = evaluator.prepare(lines)
-                        var next = 0
-                        for i in records.indices {
-                            var customer = CustomerDirectory.Resolution.unknown, known = Evaluator.PreparedLine.none
-                            if case .order = records[i].row {
-                                customer = lines[next].1
-                                known = prepared[next]
-                                next += 1
-                            }
-                            consume(records[i], customer: customer, prepared: known, text: text, of: spec, into: &summary, findings: &found)
-                        }
-                    } }
+                    consume(batch, of: spec, into: &summary, findings: &found)
                 case .fileEnd(let sha256):
                     summary.sha256 = sha256
                     break reading
@@ -89,6 +71,30 @@ struct Ingestion {
             inputs.append(summary)
             onFileDone(summary)
         }
+    }
+
+    /// Evaluates a batch whose order lines' customers are looked up: its order lines' subscriptions
+    /// are looked up together first (`Evaluator.prepare`), then every record is taken in order.
+    private func consume(_ batch: Batch, of spec: InputSpec, into summary: inout InputSummary, findings found: inout [Finding]) {
+        // Records are read in place: a copy of each would count references.
+        batch.records.withUnsafeBufferPointer { records in batch.text.bytes.withUnsafeBytes { text in
+            var lines: [(OrderLineView, CustomerDirectory.Resolution)] = []
+            lines.reserveCapacity(batch.customers.count)
+            for i in records.indices {
+                if case .order(let line) = records[i].row { lines.append((OrderLineView(line: line, text: text), batch.customers[lines.count])) }
+            }
+            let prepared = evaluator.prepare(lines)
+            var next = 0
+            for i in records.indices {
+                var customer = CustomerDirectory.Resolution.unknown, known = Evaluator.PreparedLine.none
+                if case .order = records[i].row {
+                    customer = lines[next].1
+                    known = prepared[next]
+                    next += 1
+                }
+                consume(records[i], customer: customer, prepared: known, text: text, of: spec, into: &summary, findings: &found)
+            }
+        } }
     }
 
     /// Evaluates one mapped record and accounts for it: read, then accepted or rejected.
