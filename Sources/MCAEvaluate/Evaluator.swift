@@ -215,7 +215,7 @@ public final class Evaluator {
             if newer {
                 // Only an INVALID customer's newest record is ever shown, and it has defects (a record
                 // without any is valid): the texts of one without defects are not kept.
-                c.pointee.newest = NewestRecord(date: date, defects: defects, record: defects.isEmpty ? nil : KeptRecord(kept(record)))
+                c.pointee.newest = NewestRecord(date: date, defects: DefectBits(defects), record: defects.isEmpty ? nil : KeptRecord(kept(record)))
             }
         }
     }
@@ -403,12 +403,12 @@ private struct Judge: Sendable {
     }
 
     /// Why `c` has `status` (its `status(c)`): none for CONFIRMED.
-    func reasons(_ c: CustomerState, _ status: CustomerStatus) -> [String] {
+    func reasons(_ c: UnsafePointer<CustomerState>, _ status: CustomerStatus) -> ReasonList {
         switch status {
-        case .confirmed: return []
-        case .outOfScope: return [StatusReason.cloudNotSupported.rawValue]
-        case .invalid: return c.newest?.defects.map(\.rawValue) ?? []
-        case .unconfirmed: return [(c.hasValidAfterAsOf ? StatusReason.acceptedAfterAsOf : .noConfirmation).rawValue]
+        case .confirmed: return ReasonList(nil)
+        case .outOfScope: return ReasonList(.cloudNotSupported)
+        case .invalid: return ReasonList(defects: c.pointee.newest?.defects ?? DefectBits([]))
+        case .unconfirmed: return ReasonList(c.pointee.hasValidAfterAsOf ? .acceptedAfterAsOf : .noConfirmation)
         }
     }
 
@@ -482,14 +482,7 @@ private struct SeatLines {
 /// Every customer's seat-based subscriptions in report order, compact: what an outcome needs of
 /// them, read front to back as the reports go through the customers.
 private struct ReportSeatLines: Sendable {
-    struct Line: Sendable {
-        var offer: Int32
-        /// -1: no subscription id.
-        var idCount: Int32
-        var seats: Int
-        var idStart: Int
-    }
-    private(set) var lines: [Line] = []
+    private(set) var lines: [SeatLineText] = []
     private(set) var ids: [UInt8] = []
     /// The lines of the customer at position p: lines[starts[p]..<starts[p + 1]].
     private(set) var starts: [Int32] = [0]
@@ -497,7 +490,7 @@ private struct ReportSeatLines: Sendable {
     init(customers: Int) { starts.reserveCapacity(customers + 1) }
 
     mutating func append(offer: Int32, seats: Int, id: UnsafeBufferPointer<UInt8>?) {
-        lines.append(Line(offer: offer, idCount: id.map { Int32($0.count) } ?? -1, seats: seats, idStart: ids.count))
+        lines.append(SeatLineText(offer: offer, idCount: id.map { Int32($0.count) } ?? -1, seats: seats, idStart: ids.count))
         if let id { ids.append(contentsOf: id) }
     }
 
@@ -511,7 +504,7 @@ private struct ReportSeatLines: Sendable {
 
 /// The text of `count` bytes at `start` (stored from a String, so valid UTF-8); `nil` when `count` is -1 (none).
 private func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> String? {
-    count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))]), as: UTF8.self)
+    span(bytes, start, count).map { String(decoding: $0, as: UTF8.self) }
 }
 
 /// An array's elements copied once to memory of their own, for the report threads to read.
@@ -539,17 +532,12 @@ private final class Frozen<T>: @unchecked Sendable {
 /// Everything is in report order and frozen (`Frozen`): the report threads read it at once.
 /// Offer texts are bytes too, so every outcome gets Strings of its own.
 private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
-    private struct OfferText {
-        var idStart: Int
-        var idCount: Int32
-        var nameCount: Int32
-    }
     private let judge: Judge
     private let storage: [AnyObject]
     private let customers: UnsafeBufferPointer<CustomerState>
     private let texts: UnsafeBufferPointer<UInt8>
     private let briefs: UnsafeBufferPointer<OutcomeBrief>
-    private let lines: UnsafeBufferPointer<ReportSeatLines.Line>
+    private let lines: UnsafeBufferPointer<SeatLineText>
     private let ids: UnsafeBufferPointer<UInt8>
     private let starts: UnsafeBufferPointer<Int32>
     private let offers: UnsafeBufferPointer<OfferText>
@@ -601,23 +589,27 @@ private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
 
     func companyName(_ position: Int) -> String { CustomerTexts.companyName(customers[position].texts, in: texts) }
 
+    func withView<R>(_ position: Int, _ body: (OutcomeView) -> R) -> R {
+        // Fields are read through a pointer: a copy of the state would retain its newest record.
+        let c = customers.baseAddress! + position
+        let brief = briefs[position]
+        let r = c.pointee.texts
+        let lineRange = Int(starts[position])..<Int(starts[position + 1])
+        return body(OutcomeView(
+            customerId: span(texts, r.start, r.idCount)!,
+            companyName: span(texts, r.start + Int(r.idCount), r.nameCount)!,
+            domain: span(texts, r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount),
+            cloud: c.pointee.cloud, status: brief.status, reasons: judge.reasons(c, brief.status),
+            confirmedOn: brief.status == .confirmed ? c.pointee.newestValidOnOrBeforeAsOf : nil,
+            newOrders: brief.newOrders, seatChanges: brief.seatChanges,
+            daysToCutover: judge.impacts(brief.status, hasSeatSubscriptions: !lineRange.isEmpty).daysToCutover,
+            seats: brief.seats,
+            subscriptions: SeatSubscriptionViews(lines: UnsafeBufferPointer(rebasing: lines[lineRange]), ids: ids,
+                                                 offers: offers, offerBytes: offerBytes)))
+    }
+
     func outcome(_ position: Int) -> CustomerOutcome {
-        let c = customers[position]
-        let status = judge.status(c)
-        let subscriptions = (Int(starts[position])..<Int(starts[position + 1])).map { k in
-            let line = lines[k]
-            let offer = offers[Int(line.offer)]
-            return SeatSubscription(subscriptionId: text(ids, line.idStart, line.idCount),
-                                    offerId: text(offerBytes, offer.idStart, offer.idCount),
-                                    offerName: text(offerBytes, offer.idStart + Int(max(offer.idCount, 0)), offer.nameCount),
-                                    seats: line.seats)
-        }
-        let (newOrders, seatChanges, daysToCutover) = judge.impacts(status, hasSeatSubscriptions: !subscriptions.isEmpty)
-        return CustomerOutcome(
-            customerId: CustomerTexts.customerId(c.texts, in: texts), companyName: CustomerTexts.companyName(c.texts, in: texts),
-            domain: CustomerTexts.domain(c.texts, in: texts), cloud: c.cloud, status: status, reasons: judge.reasons(c, status),
-            confirmedOn: status == .confirmed ? c.newestValidOnOrBeforeAsOf : nil, newOrders: newOrders, seatChanges: seatChanges, daysToCutover: daysToCutover,
-            subscriptions: subscriptions, newestRecord: c.newest?.record?.record)
+        withView(position) { CustomerOutcome($0, newestRecord: customers[position].newest?.record?.record) }
     }
 }
 
@@ -655,7 +647,7 @@ public struct CustomerDirectory: Sendable {
 
 private struct NewestRecord: Sendable {
     var date: DayDate?
-    var defects: [Defect]
+    var defects: DefectBits
     /// The record itself, kept only when it has defects.
     var record: KeptRecord?
 }

@@ -40,6 +40,42 @@ public enum Defect: String, Sendable, Codable, CaseIterable {
     case stale = "STALE"
 }
 
+extension Defect {
+    /// The position in `allCases`, without making that array (a defect list is a set of bits, `DefectBits`).
+    var ordinal: Int {
+        switch self {
+        case .missingFirstName: 0
+        case .missingLastName: 1
+        case .missingEmail: 2
+        case .invalidEmail: 3
+        case .invalidPhone: 4
+        case .missingDate: 5
+        case .invalidDate: 6
+        case .futureDate: 7
+        case .unauthorizedRole: 8
+        case .templateNotAccepted: 9
+        case .stale: 10
+        }
+    }
+
+    /// The defect at `ordinal` in `allCases`.
+    init(ordinal: Int) {
+        switch ordinal {
+        case 0: self = .missingFirstName
+        case 1: self = .missingLastName
+        case 2: self = .missingEmail
+        case 3: self = .invalidEmail
+        case 4: self = .invalidPhone
+        case 5: self = .missingDate
+        case 6: self = .invalidDate
+        case 7: self = .futureDate
+        case 8: self = .unauthorizedRole
+        case 9: self = .templateNotAccepted
+        default: self = .stale
+        }
+    }
+}
+
 /// Why a customer has the status it has (empty for CONFIRMED): one of these or the defects.
 public enum StatusReason: String, Sendable, Codable {
     case cloudNotSupported = "CLOUD_NOT_SUPPORTED"
@@ -144,6 +180,7 @@ public struct OutcomeBrief: Sendable, Equatable {
 protocol OutcomeSource: AnyObject, Sendable {
     var count: Int { get }
     func outcome(_ position: Int) -> CustomerOutcome
+    func withView<R>(_ position: Int, _ body: (OutcomeView) -> R) -> R
     func brief(_ position: Int) -> OutcomeBrief
     func customerId(_ position: Int) -> String
     func customerId(_ position: Int, equals id: String) -> Bool
@@ -189,6 +226,13 @@ public struct CustomerOutcomes: RandomAccessCollection, MutableCollection, Range
     public mutating func replaceSubrange<C: Collection<CustomerOutcome>>(_ range: Range<Int>, with elements: C) {
         materialize()
         values.replaceSubrange(range, with: elements)
+    }
+
+    /// The outcome at `position` read in place (no Strings made): what a report writing every
+    /// customer should ask for. The view is valid only inside `body`.
+    public func withView<R>(_ position: Int, _ body: (OutcomeView) -> R) -> R {
+        if let source { return source.withView(position, body) }
+        return OutcomeView.with(values[position], body)
     }
 
     /// Status, impacts and seats of the customer at `position`.
@@ -420,5 +464,184 @@ public struct TrendPoint: Sendable, Equatable {
         self.asOf = asOf
         self.runDate = runDate
         self.summary = summary
+    }
+}
+
+// MARK: - Outcomes read in place
+
+/// Where a seat line's texts are in the bytes of an `OutcomeView`: its subscription id and its offer.
+struct SeatLineText: Sendable {
+    var offer: Int32
+    /// -1: no subscription id.
+    var idCount: Int32
+    var seats: Int
+    var idStart: Int
+}
+
+/// Where an offer's id and name are: the id's bytes at `idStart`, the name's right after them.
+struct OfferText: Sendable {
+    var idStart: Int
+    /// -1: no offer id.
+    var idCount: Int32
+    /// -1: no offer name.
+    var nameCount: Int32
+}
+
+/// `count` bytes at `start` of `bytes`; `nil` when `count` is -1 (no text).
+@inline(__always)
+func span(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> UnsafeBufferPointer<UInt8>? {
+    count < 0 ? nil : UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))])
+}
+
+/// A customer's status reasons (`CustomerOutcome.reasons`) without an array of their own: the raw
+/// values of a `StatusReason`, or of the defects in the order of `Defect.allCases`.
+public struct ReasonList: Sequence, Sendable {
+    fileprivate enum Storage: Sendable {
+        case codes(StatusReason?, defects: UInt16)
+        case texts([String])
+    }
+    private let storage: Storage
+
+    /// One status reason, or none.
+    init(_ reason: StatusReason?) { storage = .codes(reason, defects: 0) }
+    /// The defects of a record, as bits in the order of `Defect.allCases`.
+    init(defects: DefectBits) { storage = .codes(nil, defects: defects.bits) }
+    public init(_ texts: [String]) { storage = .texts(texts) }
+
+    public var count: Int {
+        switch storage {
+        case .codes(let reason, let defects): return (reason == nil ? 0 : 1) + defects.nonzeroBitCount
+        case .texts(let texts): return texts.count
+        }
+    }
+
+    public struct Iterator: IteratorProtocol {
+        fileprivate var storage: Storage
+        fileprivate var position = 0
+
+        public mutating func next() -> String? {
+            switch storage {
+            case .texts(let texts):
+                guard position < texts.count else { return nil }
+                position += 1
+                return texts[position - 1]
+            case .codes(let reason, let defects):
+                if let reason {
+                    storage = .codes(nil, defects: defects)
+                    return reason.rawValue
+                }
+                // The lowest bit left is the next defect.
+                guard defects != 0 else { return nil }
+                storage = .codes(nil, defects: defects & (defects - 1))
+                return Defect(ordinal: defects.trailingZeroBitCount).rawValue
+            }
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(storage: storage) }
+}
+
+/// A record's defects as bits, bit k for `Defect.allCases[k]`: listed in that order, with no array.
+struct DefectBits: Sendable, Equatable {
+    private(set) var bits: UInt16 = 0
+
+    init(_ defects: [Defect]) {
+        for defect in defects { bits |= 1 << UInt16(defect.ordinal) }
+    }
+
+    var isEmpty: Bool { bits == 0 }
+}
+
+/// One seat-based subscription of an `OutcomeView`, its texts as UTF-8 bytes.
+public struct SeatSubscriptionView {
+    public let subscriptionId: UnsafeBufferPointer<UInt8>?
+    public let offerId: UnsafeBufferPointer<UInt8>?
+    public let offerName: UnsafeBufferPointer<UInt8>?
+    public let seats: Int
+}
+
+/// The seat-based subscriptions of an `OutcomeView`, in report order.
+public struct SeatSubscriptionViews: RandomAccessCollection {
+    let lines: UnsafeBufferPointer<SeatLineText>
+    let ids: UnsafeBufferPointer<UInt8>
+    let offers: UnsafeBufferPointer<OfferText>
+    let offerBytes: UnsafeBufferPointer<UInt8>
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { lines.count }
+
+    public subscript(position: Int) -> SeatSubscriptionView {
+        let line = lines[position]
+        let offer = offers[Int(line.offer)]
+        return SeatSubscriptionView(subscriptionId: span(ids, line.idStart, line.idCount),
+                                    offerId: span(offerBytes, offer.idStart, offer.idCount),
+                                    offerName: span(offerBytes, offer.idStart + Int(Swift.max(offer.idCount, 0)), offer.nameCount),
+                                    seats: line.seats)
+    }
+}
+
+/// A customer's outcome read in place: what `CustomerOutcome` holds but its newest record, with
+/// its texts as UTF-8 bytes rather than Strings, so writing a report row allocates nothing.
+/// Valid only inside the closure it is passed to (`CustomerOutcomes.withView`).
+public struct OutcomeView {
+    public let customerId: UnsafeBufferPointer<UInt8>
+    public let companyName: UnsafeBufferPointer<UInt8>
+    public let domain: UnsafeBufferPointer<UInt8>?
+    public let cloud: Cloud
+    public let status: CustomerStatus
+    public let reasons: ReasonList
+    public let confirmedOn: DayDate?
+    public let newOrders: Impact
+    public let seatChanges: Impact
+    public let daysToCutover: Int?
+    /// Total seats of the seat-based subscriptions.
+    public let seats: Int
+    public let subscriptions: SeatSubscriptionViews
+
+    /// The view of an outcome held as a value: its texts copied into one buffer for the call.
+    static func with<R>(_ o: CustomerOutcome, _ body: (OutcomeView) -> R) -> R {
+        var bytes: [UInt8] = []
+        func add(_ text: String?) -> (start: Int, count: Int32) {
+            let start = bytes.count
+            guard let text else { return (start, -1) }
+            bytes.append(contentsOf: text.utf8)
+            return (start, Int32(bytes.count - start))
+        }
+        let id = add(o.customerId), name = add(o.companyName), domain = add(o.domain)
+        var lines: [SeatLineText] = []
+        var offers: [OfferText] = []
+        for s in o.subscriptions {
+            let sub = add(s.subscriptionId)
+            let offerId = add(s.offerId)
+            let offerName = add(s.offerName)
+            lines.append(SeatLineText(offer: Int32(offers.count), idCount: sub.count, seats: s.seats, idStart: sub.start))
+            offers.append(OfferText(idStart: offerId.start, idCount: offerId.count, nameCount: offerName.count))
+        }
+        return bytes.withUnsafeBufferPointer { b in
+            lines.withUnsafeBufferPointer { l in
+                offers.withUnsafeBufferPointer { f in
+                    body(OutcomeView(customerId: span(b, id.start, id.count)!, companyName: span(b, name.start, name.count)!,
+                                     domain: span(b, domain.start, domain.count), cloud: o.cloud, status: o.status,
+                                     reasons: ReasonList(o.reasons), confirmedOn: o.confirmedOn, newOrders: o.newOrders,
+                                     seatChanges: o.seatChanges, daysToCutover: o.daysToCutover, seats: o.seats,
+                                     subscriptions: SeatSubscriptionViews(lines: l, ids: b, offers: f, offerBytes: b)))
+                }
+            }
+        }
+    }
+}
+
+extension CustomerOutcome {
+    /// The outcome a view shows, its texts as Strings; `newestRecord` is not in a view.
+    init(_ v: OutcomeView, newestRecord: ConfirmationRecord?) {
+        func text(_ bytes: UnsafeBufferPointer<UInt8>?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+        self.init(customerId: text(v.customerId)!, companyName: text(v.companyName)!, domain: text(v.domain), cloud: v.cloud,
+                  status: v.status, reasons: Array(v.reasons), confirmedOn: v.confirmedOn, newOrders: v.newOrders,
+                  seatChanges: v.seatChanges, daysToCutover: v.daysToCutover,
+                  subscriptions: v.subscriptions.map {
+                      SeatSubscription(subscriptionId: text($0.subscriptionId), offerId: text($0.offerId),
+                                       offerName: text($0.offerName), seats: $0.seats)
+                  },
+                  newestRecord: newestRecord)
     }
 }

@@ -86,6 +86,12 @@ extension TextBuffer: TableCells {
         bytes.append(UInt8(ascii: ","))
     }
 
+    /// A text field of UTF-8 bytes and its separator: empty when `nil`.
+    mutating func text(utf8: UnsafeBufferPointer<UInt8>?) {
+        if let utf8 { appendCSV(utf8: utf8) }
+        bytes.append(UInt8(ascii: ","))
+    }
+
     /// A number field, never prefixed, and its separator: empty when `nil`.
     mutating func number(_ number: Int?) {
         if let number { append(number) }

@@ -119,8 +119,8 @@ func blockedSubscriptionRows(_ customers: CustomerOutcomes) -> some Sequence<Ran
     customers.indices.lazy
         .filter { customers.brief($0).seatChanges.isBlocking }
         .flatMap { index in
-            customers[index].subscriptions.enumerated().map { sub, subscription in
-                RankedRow(size: subscription.seats, index: index, subIndex: sub)
+            customers.withView(index) { c in
+                c.subscriptions.indices.map { RankedRow(size: c.subscriptions[$0].seats, index: index, subIndex: $0) }
             }
         }
 }

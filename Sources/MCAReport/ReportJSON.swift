@@ -22,7 +22,9 @@ enum ReportJSON {
             t.append(",\n  \"customers\": ")
         }
         let customers = result.customers
-        try writeArray(count: customers.count, to: file, last: false) { t, i in appendCustomer(customers[i], to: &t) }
+        try writeArray(count: customers.count, to: file, last: false) { t, i in
+            customers.withView(i) { appendCustomer($0, to: &t) }
+        }
         try file.append("  \"violations\": ")
         let violations = result.violations
         try writeArray(count: violations.count, to: file, last: false) { t, i in appendViolation(violations[i], to: &t) }
@@ -85,7 +87,7 @@ enum ReportJSON {
         try file.append("  },\n")
     }
 
-    private static func appendCustomer(_ c: CustomerOutcome, to t: inout TextBuffer) {
+    private static func appendCustomer(_ c: OutcomeView, to t: inout TextBuffer) {
         t.append("{\"customerId\": ")
         t.appendJSON(c.customerId)
         t.append(", \"companyName\": ")
@@ -105,13 +107,13 @@ enum ReportJSON {
         t.append(", \"daysToCutover\": ")
         t.appendJSON(c.daysToCutover)
         t.append(", \"seatBasedSubscriptions\": [")
-        for i in c.subscriptions.indices {
+        for (i, subscription) in c.subscriptions.enumerated() {
             t.append(i == 0 ? "{\"subscriptionId\": " : ", {\"subscriptionId\": ")
-            t.appendJSON(c.subscriptions[i].subscriptionId)
+            t.appendJSON(subscription.subscriptionId)
             t.append(", \"offerId\": ")
-            t.appendJSON(c.subscriptions[i].offerId)
+            t.appendJSON(subscription.offerId)
             t.append(", \"seats\": ")
-            t.append(c.subscriptions[i].seats)
+            t.append(subscription.seats)
             t.append("}")
         }
         t.append("]}")
@@ -166,6 +168,11 @@ extension TextBuffer {
             || b == UInt8(ascii: "&") || b == 0xE2
     }
 
+    /// A JSON string literal of UTF-8 bytes, escaped as `appendJSON(_:)` escapes a String; `null` when `nil`.
+    mutating func appendJSON(_ utf8: UnsafeBufferPointer<UInt8>?) {
+        if let utf8 { appendJSON(utf8: utf8) } else { append("null") }
+    }
+
     private mutating func appendJSON(utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
         var start = 0
@@ -211,7 +218,10 @@ extension TextBuffer {
     }
 
     mutating func appendJSONArray(_ texts: [String]?) {
-        guard let texts else { return append("null") }
+        if let texts { appendJSONArray(texts) } else { append("null") }
+    }
+
+    mutating func appendJSONArray(_ texts: some Sequence<String>) {
         bytes.append(UInt8(ascii: "["))
         for (i, text) in texts.enumerated() {
             if i > 0 { append(", ") }

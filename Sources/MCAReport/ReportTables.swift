@@ -12,12 +12,19 @@ protocol TableCells {
     mutating func number(_ value: Int?)
     /// A date cell; `nil` leaves it empty.
     mutating func date(_ value: DayDate?)
+    /// A text cell of UTF-8 bytes (read in place from an `OutcomeView`); `nil` leaves it empty.
+    mutating func text(utf8: UnsafeBufferPointer<UInt8>?)
 }
 
 extension TableCells {
-    /// Codes joined with `;` in one text cell.
-    mutating func list(_ codes: [String]) {
-        text(codes.count == 1 ? codes[0] : codes.joined(separator: ";"))
+    /// Codes joined with `;` in one text cell (empty text when there is none).
+    mutating func list(_ codes: some Sequence<String>) {
+        var iterator = codes.makeIterator()
+        guard let first = iterator.next() else { return text("") }
+        guard let second = iterator.next() else { return text(first) }
+        var joined = first + ";" + second
+        while let next = iterator.next() { joined += ";" + next }
+        text(joined)
     }
 
     /// A date as it was read: the date, the unreadable text as written, or empty.
@@ -103,53 +110,54 @@ enum ReportTables {
     static func customers<Cells>(_ customers: CustomerOutcomes) -> ReportTable<Int, Cells> {
         ReportTable(columns: ["customerId", "companyName", "domain", "cloud", "status", "reasons", "confirmedOn",
                               "newOrders", "seatChanges", "daysToCutover", "seatBasedSubscriptions", "seats"]) { t, i in
-            let c = customers[i]
-            t.text(c.customerId)
-            t.text(c.companyName)
-            t.text(c.domain)
-            t.text(c.cloud.rawValue)
-            t.text(c.status.rawValue)
-            t.list(c.reasons)
-            t.date(c.confirmedOn)
-            t.text(c.newOrders.rawValue)
-            t.text(c.seatChanges.rawValue)
-            t.number(c.daysToCutover)
-            t.number(c.subscriptions.count)
-            t.number(c.seats)
+            customers.withView(i) { c in
+                t.text(utf8: c.customerId)
+                t.text(utf8: c.companyName)
+                t.text(utf8: c.domain)
+                t.text(c.cloud.rawValue)
+                t.text(c.status.rawValue)
+                t.list(c.reasons)
+                t.date(c.confirmedOn)
+                t.text(c.newOrders.rawValue)
+                t.text(c.seatChanges.rawValue)
+                t.number(c.daysToCutover)
+                t.number(c.subscriptions.count)
+                t.number(c.seats)
+            }
         }
     }
 
     static func blockedNewOrders<Cells>(_ customers: CustomerOutcomes) -> ReportTable<Int, Cells> {
         ReportTable(columns: ["customerId", "companyName", "cloud", "status", "reasons", "newOrders", "daysToCutover",
                               "seats"]) { t, i in
-            let c = customers[i]
-            t.text(c.customerId)
-            t.text(c.companyName)
-            t.text(c.cloud.rawValue)
-            t.text(c.status.rawValue)
-            t.list(c.reasons)
-            t.text(c.newOrders.rawValue)
-            t.number(c.daysToCutover)
-            t.number(c.seats)
+            customers.withView(i) { c in
+                t.text(utf8: c.customerId)
+                t.text(utf8: c.companyName)
+                t.text(c.cloud.rawValue)
+                t.text(c.status.rawValue)
+                t.list(c.reasons)
+                t.text(c.newOrders.rawValue)
+                t.number(c.daysToCutover)
+                t.number(c.seats)
+            }
         }
     }
 
     static func blockedSeatChanges<Cells>(_ customers: CustomerOutcomes) -> ReportTable<RankedRow, Cells> {
-        // Rows come a customer's subscriptions at a time: its outcome is made once for all of them.
-        let last = LastOutcome(customers)
-        return ReportTable(columns: ["customerId", "companyName", "status", "seatChanges", "subscriptionId", "offerId",
-                                     "offerName", "seats", "daysToCutover"]) { t, row in
-            let c = last.outcome(row.index)
-            let s = row.subIndex
-            t.text(c.customerId)
-            t.text(c.companyName)
-            t.text(c.status.rawValue)
-            t.text(c.seatChanges.rawValue)
-            t.text(c.subscriptions[s].subscriptionId)
-            t.text(c.subscriptions[s].offerId)
-            t.text(c.subscriptions[s].offerName)
-            t.number(c.subscriptions[s].seats)
-            t.number(c.daysToCutover)
+        ReportTable(columns: ["customerId", "companyName", "status", "seatChanges", "subscriptionId", "offerId",
+                              "offerName", "seats", "daysToCutover"]) { t, row in
+            customers.withView(row.index) { c in
+                let s = c.subscriptions[row.subIndex]
+                t.text(utf8: c.customerId)
+                t.text(utf8: c.companyName)
+                t.text(c.status.rawValue)
+                t.text(c.seatChanges.rawValue)
+                t.text(utf8: s.subscriptionId)
+                t.text(utf8: s.offerId)
+                t.text(utf8: s.offerName)
+                t.number(s.seats)
+                t.number(c.daysToCutover)
+            }
         }
     }
 
@@ -204,20 +212,4 @@ enum ReportTables {
 func startsFormula(_ first: UInt8) -> Bool {
     first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
         || first == UInt8(ascii: "@") || first == 0x09 || first == 0x0D
-}
-
-/// The outcome last asked for, kept for the next ask: a list with a row per subscription asks for
-/// the same customer several times in a row. For one writer (one thread) at a time.
-final class LastOutcome: @unchecked Sendable {
-    private let customers: CustomerOutcomes
-    private var last: (index: Int, outcome: CustomerOutcome)?
-
-    init(_ customers: CustomerOutcomes) { self.customers = customers }
-
-    func outcome(_ index: Int) -> CustomerOutcome {
-        if let last, last.index == index { return last.outcome }
-        let outcome = customers[index]
-        last = (index, outcome)
-        return outcome
-    }
 }

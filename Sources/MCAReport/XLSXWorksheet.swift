@@ -29,6 +29,8 @@ struct XLSXRowCells: TableCells {
 
     mutating func text(_ value: String?) { text(value, style: nil) }
 
+    mutating func text(utf8: UnsafeBufferPointer<UInt8>?) { text(utf8.map { String(decoding: $0, as: UTF8.self) }) }
+
     /// A text cell with a cell format of styles.xml (`XLSXWorkbook.headerStyle`), or the default.
     mutating func text(_ value: String?, style: Int?) {
         defer { column += 1 }
