@@ -313,7 +313,7 @@ public final class Evaluator {
         // Report order: the seat lines, then the customers, laid out in the order the reports read
         // them, so that writing a report reads memory front to back rather than all over. Each old
         // layout is let go as soon as the new one is built, to keep the peak down.
-        let (lines, briefs) = reportSeatLines(order: order, judge: judge, summary: &summary)
+        let (lines, briefs) = reportSeatLines(order: order, rank: rank, judge: judge, summary: &summary)
         subscriptions = []
         ungrouped = []
         subscriptionKeys = KeyTable()
@@ -347,43 +347,64 @@ public final class Evaluator {
 
     /// Every customer's seat-based subscriptions in report order (customers by `order`, each one's
     /// in list order), and each customer's brief, counted into `summary`.
-    private func reportSeatLines(order: [Int], judge: Judge, summary: inout Summary) -> (ReportSeatLines, [OutcomeBrief]) {
-        let kept = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: subscriptionKeys)
-        // Each customer's subscriptions with seats, as a chain through `next` (no dictionary).
-        var first = [Int32](repeating: -1, count: customers.count)
-        var next = [Int32](repeating: -1, count: subscriptions.count + ungrouped.count)
-        for n in 0..<Int32(truncatingIfNeeded: next.count) where kept.seats(n) > 0 {
-            let customer = Int(kept.customer(n))
-            next[Int(n)] = first[customer]
-            first[customer] = n
+    private func reportSeatLines(order: [Int], rank: [Int32], judge: Judge,
+                                 summary: inout Summary) -> (ReportSeatLines, [OutcomeBrief]) {
+        subscriptions.withUnsafeBufferPointer { subscriptions in
+            ungrouped.withUnsafeBufferPointer { ungrouped in
+                let kept = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: subscriptionKeys)
+                return layOut(kept, order: order, rank: rank, judge: judge, summary: &summary)
+            }
         }
+    }
+
+    /// What `reportSeatLines` returns, from the kept lines read in place (no copy of a state, so no reference counting).
+    private func layOut(_ kept: SeatLines, order: [Int], rank: [Int32], judge: Judge,
+                        summary: inout Summary) -> (ReportSeatLines, [OutcomeBrief]) {
+        // The subscriptions with seats grouped by their customer's rank (a counting sort): the
+        // customer at rank r has group[bounds[r]..<bounds[r + 1]], newest entry first. Both passes
+        // read the subscriptions front to back, and the customers are then read in report order,
+        // rather than following a chain of subscriptions from one random place to the next.
+        let count = Int32(truncatingIfNeeded: subscriptions.count + ungrouped.count)
+        var bounds = [Int32](repeating: 0, count: customers.count + 1)
+        for n in 0..<count where kept.seats(n) > 0 { bounds[Int(rank[Int(kept.customer(n))]) + 1] += 1 }
+        for r in 0..<customers.count { bounds[r + 1] += bounds[r] }
+        var fill = Array(bounds.dropFirst())
+        var group = [Int32](repeating: 0, count: Int(bounds[customers.count]))
+        for n in 0..<count where kept.seats(n) > 0 {
+            let r = Int(rank[Int(kept.customer(n))])
+            fill[r] -= 1
+            group[Int(fill[r])] = n
+        }
+        fill = []
         var lines = ReportSeatLines(customers: customers.count)
         var briefs: [OutcomeBrief] = []
         briefs.reserveCapacity(customers.count)
         var chain: [Int32] = []
-        for i in order {
-            chain.removeAll(keepingCapacity: true)
-            var n = first[i]
-            while n >= 0 {
-                chain.append(n)
-                n = next[Int(n)]
+        // Counted here, then into the summary: a dictionary update per customer costs a hash each.
+        let statuses = CustomerStatus.allCases
+        var byStatus = [Int](repeating: 0, count: statuses.count)
+        customers.withUnsafeBufferPointer { states in
+            for (r, i) in order.enumerated() {
+                chain.removeAll(keepingCapacity: true)
+                chain.append(contentsOf: group[Int(bounds[r])..<Int(bounds[r + 1])])
+                if chain.count > 1 { chain.sort(by: { kept.listedBefore($0, $1, offers: offers) }) }
+                var seats = 0
+                for n in chain {
+                    seats += kept.seats(n)
+                    kept.withId(n) { lines.append(offer: kept.offer(n), seats: kept.seats(n), id: $0) }
+                }
+                lines.endCustomer()
+                let brief = judge.brief(states.baseAddress! + i, seats: seats, hasSeatSubscriptions: !chain.isEmpty)
+                byStatus[statuses.firstIndex(of: brief.status)!] += 1
+                if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
+                if brief.seatChanges.isBlocking {
+                    summary.blockedSeatChanges += 1
+                    summary.seatsAffected += seats
+                }
+                briefs.append(brief)
             }
-            if chain.count > 1 { chain.sort(by: { kept.listedBefore($0, $1, offers: offers) }) }
-            var seats = 0
-            for n in chain {
-                seats += kept.seats(n)
-                kept.withId(n) { lines.append(offer: kept.offer(n), seats: kept.seats(n), id: $0) }
-            }
-            lines.endCustomer()
-            let brief = judge.brief(customers[i], seats: seats, hasSeatSubscriptions: !chain.isEmpty)
-            summary.byStatus[brief.status, default: 0] += 1
-            if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
-            if brief.seatChanges.isBlocking {
-                summary.blockedSeatChanges += 1
-                summary.seatsAffected += seats
-            }
-            briefs.append(brief)
         }
+        for (k, status) in statuses.enumerated() where byStatus[k] > 0 { summary.byStatus[status, default: 0] += byStatus[k] }
         return (lines, briefs)
     }
 }
@@ -395,11 +416,12 @@ private struct Judge: Sendable {
     let phase: Phase
     let inScopeClouds: Set<Cloud>
 
-    func status(_ c: CustomerState) -> CustomerStatus {
-        if !inScopeClouds.contains(c.cloud) { return .outOfScope }
-        if c.newestValidOnOrBeforeAsOf != nil { return .confirmed }
-        if c.hasValidAfterAsOf { return .unconfirmed }
-        return c.newest == nil ? .unconfirmed : .invalid
+    /// Read through a pointer: a copy of the state would retain its newest record.
+    func status(_ c: UnsafePointer<CustomerState>) -> CustomerStatus {
+        if !inScopeClouds.contains(c.pointee.cloud) { return .outOfScope }
+        if c.pointee.newestValidOnOrBeforeAsOf != nil { return .confirmed }
+        if c.pointee.hasValidAfterAsOf { return .unconfirmed }
+        return c.pointee.newest == nil ? .unconfirmed : .invalid
     }
 
     /// Why `c` has `status` (its `status(c)`): none for CONFIRMED.
@@ -423,7 +445,7 @@ private struct Judge: Sendable {
         return (newOrders, hasSeatSubscriptions ? newOrders : .none, daysToCutover)
     }
 
-    func brief(_ c: CustomerState, seats: Int, hasSeatSubscriptions: Bool) -> OutcomeBrief {
+    func brief(_ c: UnsafePointer<CustomerState>, seats: Int, hasSeatSubscriptions: Bool) -> OutcomeBrief {
         let status = status(c)
         let (newOrders, seatChanges, _) = impacts(status, hasSeatSubscriptions: hasSeatSubscriptions)
         return OutcomeBrief(status: status, newOrders: newOrders, seatChanges: seatChanges, seats: seats)
@@ -434,8 +456,8 @@ private struct Judge: Sendable {
 /// then the lines without a subscription id. Fields are read in place: a copy of a state would
 /// retain its texts.
 private struct SeatLines {
-    let subscriptions: [SubscriptionState]
-    let ungrouped: [SubscriptionState]
+    let subscriptions: UnsafeBufferPointer<SubscriptionState>
+    let ungrouped: UnsafeBufferPointer<SubscriptionState>
     let keys: KeyTable
 
     private var groupedCount: Int32 { Int32(truncatingIfNeeded: subscriptions.count) }
