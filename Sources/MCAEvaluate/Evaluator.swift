@@ -379,22 +379,22 @@ public final class Evaluator {
         var lines = ReportSeatLines(customers: customers.count)
         var briefs: [OutcomeBrief] = []
         briefs.reserveCapacity(customers.count)
-        var chain: [Int32] = []
+        var held: [Int32] = []  // the customer's subscriptions with seats, in list order
         // Counted here, then into the summary: a dictionary update per customer costs a hash each.
         let statuses = CustomerStatus.allCases
         var byStatus = [Int](repeating: 0, count: statuses.count)
         customers.withUnsafeBufferPointer { states in
             for (r, i) in order.enumerated() {
-                chain.removeAll(keepingCapacity: true)
-                chain.append(contentsOf: group[Int(bounds[r])..<Int(bounds[r + 1])])
-                if chain.count > 1 { chain.sort(by: { kept.listedBefore($0, $1, offers: offers) }) }
+                held.removeAll(keepingCapacity: true)
+                held.append(contentsOf: group[Int(bounds[r])..<Int(bounds[r + 1])])
+                if held.count > 1 { held.sort(by: { kept.listedBefore($0, $1, offers: offers) }) }
                 var seats = 0
-                for n in chain {
+                for n in held {
                     seats += kept.seats(n)
                     kept.withId(n) { lines.append(offer: kept.offer(n), seats: kept.seats(n), id: $0) }
                 }
                 lines.endCustomer()
-                let brief = judge.brief(states.baseAddress! + i, seats: seats, hasSeatSubscriptions: !chain.isEmpty)
+                let brief = judge.brief(states.baseAddress! + i, seats: seats, hasSeatSubscriptions: !held.isEmpty)
                 byStatus[statuses.firstIndex(of: brief.status)!] += 1
                 if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
                 if brief.seatChanges.isBlocking {
