@@ -364,7 +364,7 @@ public final class Evaluator {
         // customer at rank r has group[bounds[r]..<bounds[r + 1]], newest entry first. Both passes
         // read the subscriptions front to back, and the customers are then read in report order,
         // rather than following a chain of subscriptions from one random place to the next.
-        let count = Int32(truncatingIfNeeded: subscriptions.count + ungrouped.count)
+        let count = Int32(truncatingIfNeeded: kept.subscriptions.count + kept.ungrouped.count)
         var bounds = [Int32](repeating: 0, count: customers.count + 1)
         for n in 0..<count where kept.seats(n) > 0 { bounds[Int(rank[Int(kept.customer(n))]) + 1] += 1 }
         for r in 0..<customers.count { bounds[r + 1] += bounds[r] }
@@ -524,11 +524,6 @@ private struct ReportSeatLines: Sendable {
     a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
 }
 
-/// The text of `count` bytes at `start` (stored from a String, so valid UTF-8); `nil` when `count` is -1 (none).
-private func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> String? {
-    span(bytes, start, count).map { String(decoding: $0, as: UTF8.self) }
-}
-
 /// An array's elements copied once to memory of their own, for the report threads to read.
 ///
 /// Reading a shared array from several threads at once changes its reference count from all of
@@ -615,12 +610,10 @@ private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
         // Fields are read through a pointer: a copy of the state would retain its newest record.
         let c = customers.baseAddress! + position
         let brief = briefs[position]
-        let r = c.pointee.texts
+        let text = CustomerTexts.spans(c.pointee.texts, in: texts)
         let lineRange = Int(starts[position])..<Int(starts[position + 1])
         return body(OutcomeView(
-            customerId: span(texts, r.start, r.idCount)!,
-            companyName: span(texts, r.start + Int(r.idCount), r.nameCount)!,
-            domain: span(texts, r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount),
+            customerId: text.id, companyName: text.name, domain: text.domain,
             cloud: c.pointee.cloud, status: brief.status, reasons: judge.reasons(c, brief.status),
             confirmedOn: brief.status == .confirmed ? c.pointee.newestValidOnOrBeforeAsOf : nil,
             newOrders: brief.newOrders, seatChanges: brief.seatChanges,
@@ -735,16 +728,18 @@ private struct CustomerTexts: Sendable {
     func companyName(_ r: Ref) -> String { bytes.withUnsafeBufferPointer { Self.companyName(r, in: $0) } }
 
     /// The texts of `r` in `bytes` (this buffer's bytes, frozen by the outcomes).
-    static func customerId(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String { text(bytes, r.start, r.idCount)! }
-    static func companyName(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-        text(bytes, r.start + Int(r.idCount), r.nameCount)!
-    }
-    static func domain(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        text(bytes, r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount)
+    static func customerId(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String { string(spans(r, in: bytes).id)! }
+    static func companyName(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>) -> String { string(spans(r, in: bytes).name)! }
+
+    /// Where the id, company name and domain (`nil`: none) of `r` are in `bytes`.
+    static func spans(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>)
+        -> (id: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>, domain: UnsafeBufferPointer<UInt8>?) {
+        (span(bytes, r.start, r.idCount)!, span(bytes, r.start + Int(r.idCount), r.nameCount)!,
+         span(bytes, r.start + Int(r.idCount) + Int(r.nameCount), r.domainCount))
     }
     static func customerId(_ r: Ref, in bytes: UnsafeBufferPointer<UInt8>, equals id: String) -> Bool {
         var id = id
-        return id.withUTF8 { $0.elementsEqual(UnsafeBufferPointer(rebasing: bytes[r.start..<(r.start + Int(r.idCount))])) }
+        return id.withUTF8 { $0.elementsEqual(spans(r, in: bytes).id) }
     }
 }
 

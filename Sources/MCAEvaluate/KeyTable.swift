@@ -241,7 +241,7 @@ struct KeyTable: Sendable {
     }
 
     /// Eight bytes with A–Z folded to a–z at once; other bytes, UTF-8 ones included, unchanged.
-    @inline(__always) static func foldedWord(_ w: UInt64) -> UInt64 {
+    @inline(__always) private static func foldedWord(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let low7 = w & (0x7F * ones)
         // High bit set in each byte of low7 that is >= 'A' and not >= '['; no carries, as low7 < 0x80.

@@ -493,6 +493,9 @@ func span(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) -> 
     count < 0 ? nil : UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))])
 }
 
+/// The text of UTF-8 bytes stored from a String (so valid UTF-8); `nil` for none.
+func string(_ bytes: UnsafeBufferPointer<UInt8>?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+
 /// A customer's status reasons (`CustomerOutcome.reasons`) without an array of their own: the raw
 /// values of a `StatusReason`, or of the defects in the order of `Defect.allCases`.
 public struct ReasonList: Sequence, Sendable {
@@ -548,8 +551,6 @@ struct DefectBits: Sendable, Equatable {
     init(_ defects: [Defect]) {
         for defect in defects { bits |= 1 << UInt16(defect.ordinal) }
     }
-
-    var isEmpty: Bool { bits == 0 }
 }
 
 /// One seat-based subscription of an `OutcomeView`, its texts as UTF-8 bytes.
@@ -634,13 +635,12 @@ public struct OutcomeView {
 extension CustomerOutcome {
     /// The outcome a view shows, its texts as Strings; `newestRecord` is not in a view.
     init(_ v: OutcomeView, newestRecord: ConfirmationRecord?) {
-        func text(_ bytes: UnsafeBufferPointer<UInt8>?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
-        self.init(customerId: text(v.customerId)!, companyName: text(v.companyName)!, domain: text(v.domain), cloud: v.cloud,
+        self.init(customerId: string(v.customerId)!, companyName: string(v.companyName)!, domain: string(v.domain), cloud: v.cloud,
                   status: v.status, reasons: Array(v.reasons), confirmedOn: v.confirmedOn, newOrders: v.newOrders,
                   seatChanges: v.seatChanges, daysToCutover: v.daysToCutover,
                   subscriptions: v.subscriptions.map {
-                      SeatSubscription(subscriptionId: text($0.subscriptionId), offerId: text($0.offerId),
-                                       offerName: text($0.offerName), seats: $0.seats)
+                      SeatSubscription(subscriptionId: string($0.subscriptionId), offerId: string($0.offerId),
+                                       offerName: string($0.offerName), seats: $0.seats)
                   },
                   newestRecord: newestRecord)
     }
