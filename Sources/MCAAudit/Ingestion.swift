@@ -9,11 +9,10 @@ import MCAModel
 ///
 /// Two threads: a reading thread parses, hashes and maps the files, in that order, and hands the
 /// mapped rows over in batches; the calling thread feeds them to the evaluator as they come. At
-/// most `batchesAhead` batches wait between them, so memory does not grow with the files. Once
-/// the calling thread has taken in every customer, it hands the reading thread the customer
-/// directory, and the reading thread looks up the customer of each agreement row. The calling
-/// thread looks up the customers of each batch of order lines at once (`Batch.resolveCustomers`),
-/// which keeps the two threads about equally busy.
+/// most `batchesAhead` batches wait between them, so memory does not grow with the files. Rows
+/// keep their texts as bytes in their batch (`PackedText`), so a row costs no String. The calling
+/// thread looks up the customers of each batch of agreement rows or order lines at once
+/// (`Batch.resolveCustomers`), which keeps the two threads about equally busy.
 struct Ingestion {
     let mapper: RowMapper
     let delimiter: UInt8
@@ -36,23 +35,16 @@ struct Ingestion {
     mutating func readAll(_ specs: [InputSpec]) throws {
         let ordered = [InputKind.customers, .agreements, .orders].flatMap { kind in specs.filter { $0.kind == kind } }
         let handOver = HandOver<Delivery>(capacity: Ingestion.batchesAhead)
-        let directory = HandOver<CustomerDirectory>(capacity: 1)
         // However this ends, the reading thread stops at its next hand-over.
-        defer {
-            handOver.close()
-            directory.close()
-        }
+        defer { handOver.close() }
         let mapper = self.mapper, delimiter = self.delimiter
         startThread(name: "mca-audit read") {
-            Ingestion.produce(ordered, mapper: mapper, delimiter: delimiter, directory: directory, into: handOver)
+            Ingestion.produce(ordered, mapper: mapper, delimiter: delimiter, into: handOver)
         }
-        // Set once every customer is in: the customers of the order lines are looked up here.
+        // Set once every customer is in: the customers of agreement rows and order lines are looked up here.
         var customers: CustomerDirectory?
         for spec in ordered {
-            if spec.kind != .customers, customers == nil {
-                customers = evaluator.customerDirectory
-                _ = directory.put(customers!)
-            }
+            if spec.kind != .customers, customers == nil { customers = evaluator.customerDirectory }
             var summary = InputSummary(kind: spec.kind, path: spec.path, format: spec.format)
             var found: [Finding] = []
             reading: while true {
@@ -80,17 +72,30 @@ struct Ingestion {
         batch.records.withUnsafeBufferPointer { records in batch.text.bytes.withUnsafeBytes { text in
             var lines: [(OrderLineView, CustomerDirectory.Resolution)] = []
             lines.reserveCapacity(batch.customers.count)
+            var next = 0  // in batch.customers
             for i in records.indices {
-                if case .order(let line) = records[i].row { lines.append((OrderLineView(line: line, text: text), batch.customers[lines.count])) }
+                switch records[i].row {
+                case .order(let line):
+                    lines.append((OrderLineView(line: line, text: text), batch.customers[next]))
+                    next += 1
+                case .agreement: next += 1
+                case .customer, .rejected: break
+                }
             }
             let prepared = evaluator.prepare(lines)
-            var next = 0
+            next = 0
+            var nextLine = 0
             for i in records.indices {
                 var customer = CustomerDirectory.Resolution.unknown, known = Evaluator.PreparedLine.none
-                if case .order = records[i].row {
-                    customer = lines[next].1
-                    known = prepared[next]
+                switch records[i].row {
+                case .order:
+                    known = prepared[nextLine]
+                    nextLine += 1
+                    fallthrough
+                case .agreement:
+                    customer = batch.customers[next]
                     next += 1
+                case .customer, .rejected: break
                 }
                 consume(records[i], customer: customer, prepared: known, text: text, of: spec, into: &summary, findings: &found)
             }
@@ -105,8 +110,8 @@ struct Ingestion {
         summary.warnings += record.warnings.count
         let rejection: RowIssue? = switch record.row {
         case .rejected(let issue): issue
-        case .customer(let row): evaluator.add(row)
-        case .agreement(let row, let customer): evaluator.add(row, customer: customer)
+        case .customer(let row): evaluator.add(CustomerRowView(row: row, text: text))
+        case .agreement(let row): evaluator.add(AgreementRowView(row: row, text: text), customer: customer)
         case .order(let line): evaluator.add(OrderLineView(line: line, text: text), customer: customer, prepared: prepared)
         }
         if let rejection {
@@ -132,11 +137,11 @@ struct Ingestion {
     /// Records as the mapper left them, with what the evaluator needs to take them.
     struct Batch: Sendable {
         var records: [MappedRecord] = []
-        /// The texts of the order lines.
+        /// The texts of the records.
         var text = PackedText()
-        /// The customer id of each order line, in order, until the evaluating thread looks them up…
+        /// The customer id of each agreement row or order line, in order, until the evaluating thread looks them up…
         var customerIds: [PackedText.Span] = []
-        /// …all at once (`CustomerDirectory.resolve(all:)`): the customer of each order line.
+        /// …all at once (`CustomerDirectory.resolve(all:)`): the customer of each agreement row or order line.
         var customers: [CustomerDirectory.Resolution] = []
 
         init() { records.reserveCapacity(Ingestion.batchSize) }
@@ -157,8 +162,9 @@ struct Ingestion {
     /// One record as the mapper left it, with its line and the warnings that keep it.
     struct MappedRecord: Sendable {
         enum Row: Sendable {
-            case customer(CustomerRow)
-            case agreement(AgreementRow, CustomerDirectory.Resolution)
+            case customer(PackedCustomerRow)
+            /// Its customer is in the batch's `customers`.
+            case agreement(PackedAgreementRow)
             /// Its customer is in the batch's `customers`.
             case order(PackedOrderLine)
             case rejected(RowIssue)
@@ -171,17 +177,10 @@ struct Ingestion {
     /// The consumer closed the hand-over: stop reading.
     private struct Stopped: Error {}
 
-    private static func produce(_ specs: [InputSpec], mapper: RowMapper, delimiter: UInt8,
-                                directory: HandOver<CustomerDirectory>, into handOver: HandOver<Delivery>) {
-        var customers: CustomerDirectory?
+    private static func produce(_ specs: [InputSpec], mapper: RowMapper, delimiter: UInt8, into handOver: HandOver<Delivery>) {
         for spec in specs {
-            if spec.kind != .customers, customers == nil {
-                // Wait until the evaluator has every customer.
-                guard let complete = directory.take() else { return }
-                customers = complete
-            }
             do {
-                let sha256 = try read(spec, mapper: mapper, delimiter: delimiter, customers: customers) { batch in
+                let sha256 = try read(spec, mapper: mapper, delimiter: delimiter) { batch in
                     guard handOver.put(.rows(batch)) else { throw Stopped() }
                 }
                 guard handOver.put(.fileEnd(sha256: sha256)) else { return }
@@ -203,7 +202,7 @@ struct Ingestion {
     }
 
     /// Reads, hashes and maps one file, handing its records to `deliver` in batches; returns its SHA-256.
-    private static func read(_ spec: InputSpec, mapper: RowMapper, delimiter: UInt8, customers: CustomerDirectory?,
+    private static func read(_ spec: InputSpec, mapper: RowMapper, delimiter: UInt8,
                              deliver: (Batch) throws -> Void) throws -> String {
         let hasher = HashingObserver()
         let source: FileByteSource
@@ -215,7 +214,7 @@ struct Ingestion {
         var batch = Batch()
         do {
             try reader(for: spec.format, delimiter: delimiter).read(source, schema: .forKind(spec.kind)) { raw in
-                let record = map(raw, kind: spec.kind, mapper: mapper, customers: customers, into: &batch)
+                let record = map(raw, kind: spec.kind, mapper: mapper, into: &batch)
                 batch.records.append(record)
                 if batch.isFull {
                     try deliver(batch)
@@ -238,9 +237,9 @@ struct Ingestion {
         return hasher.hexDigest()
     }
 
-    /// `customers` is there for agreements and orders (read after every customer).
-    private static func map(_ raw: RawRecord, kind: InputKind, mapper: RowMapper, customers: CustomerDirectory?,
-                            into batch: inout Batch) -> MappedRecord {
+    /// Maps one record into `batch`: its texts into the batch's text, its customer id (agreement
+    /// rows, order lines) into the batch's ids to look up.
+    private static func map(_ raw: RawRecord, kind: InputKind, mapper: RowMapper, into batch: inout Batch) -> MappedRecord {
         func mapped<Row>(_ result: Result<RowMapper.Mapped<Row>, RowIssue>, _ wrap: (Row) -> MappedRecord.Row) -> MappedRecord {
             switch result {
             case .failure(let issue): return MappedRecord(line: raw.line, warnings: raw.warnings, row: .rejected(issue))
@@ -248,11 +247,14 @@ struct Ingestion {
             }
         }
         switch kind {
-        case .customers: return mapped(mapper.customer(raw), MappedRecord.Row.customer)
+        case .customers: return mapped(mapper.packedCustomer(raw, into: &batch.text), MappedRecord.Row.customer)
+        // Customers are looked up with the rest of the batch, on the evaluating thread (`Batch.resolveCustomers`).
         case .agreements:
-            return mapped(mapper.agreement(raw)) { row in .agreement(row, customers!.resolve(row.customerId)) }
+            return mapped(mapper.packedAgreement(raw, into: &batch.text)) { row in
+                batch.customerIds.append(row.customerId)
+                return .agreement(row)
+            }
         case .orders:
-            // Looked up with the rest of the batch, on the evaluating thread (`Batch.resolveCustomers`).
             return mapped(mapper.packedOrderLine(raw, into: &batch.text)) { line in
                 batch.customerIds.append(line.customerId)
                 return .order(line)

@@ -1,6 +1,7 @@
 import MCAModel
 
-/// The defect checks of one confirmation record (SPEC 3.3 step 3), one function each.
+/// The defect checks of one confirmation record (SPEC 3.3 step 3), one function each. Records are
+/// checked as bytes (`ConfirmationView`): a million agreement rows make no String here.
 public struct ConfirmationRules: Sendable {
     public let policy: Policy
     /// The run date R: a dateAgreed after it is in the future.
@@ -17,34 +18,51 @@ public struct ConfirmationRules: Sendable {
 
     /// Every defect of `record`, in the order of `Defect.allCases`; empty for a valid record.
     public func defects(of record: ConfirmationRecord) -> [Defect] {
-        var d: [Defect] = []
-        if record.firstName == nil { d.append(.missingFirstName) }
-        if record.lastName == nil { d.append(.missingLastName) }
-        if let email = record.email {
-            if !ConfirmationRules.isValidEmail(email) { d.append(.invalidEmail) }
+        var text = PackedText()
+        let packed = PackedConfirmation(record, into: &text)
+        return text.bytes.withUnsafeBytes { defects(of: ConfirmationView(record: packed, text: $0)) }.list
+    }
+
+    /// Every defect of a packed record.
+    func defects(of view: ConfirmationView) -> DefectBits {
+        let r = view.record
+        var d = DefectBits()
+        if r.firstName.isAbsent { d.insert(.missingFirstName) }
+        if r.lastName.isAbsent { d.insert(.missingLastName) }
+        if r.email.isAbsent {
+            d.insert(.missingEmail)
+        } else if !ConfirmationRules.isValidEmail(bytes: view.bytes(r.email)) {
+            d.insert(.invalidEmail)
+        }
+        if !r.phoneNumber.isAbsent, !ConfirmationRules.isValidPhone(bytes: view.bytes(r.phoneNumber)) { d.insert(.invalidPhone) }
+        if let date = r.date {
+            if date > runDate { d.insert(.futureDate) }
         } else {
-            d.append(.missingEmail)
+            d.insert(r.unreadableDate.isAbsent ? .missingDate : .invalidDate)
         }
-        if let phone = record.phoneNumber, !ConfirmationRules.isValidPhone(phone) { d.append(.invalidPhone) }
-        switch record.dateAgreed {
-        case .missing: d.append(.missingDate)
-        case .invalid: d.append(.invalidDate)
-        case .date(let date):
-            if date > runDate { d.append(.futureDate) }
+        if !r.recordedByRole.isAbsent, !roles.contains(normalizedKey(bytes: view.bytes(r.recordedByRole))) {
+            d.insert(.unauthorizedRole)
         }
-        if let role = record.recordedByRole, !roles.contains(normalizedKey(role)) { d.append(.unauthorizedRole) }
-        if let templates, !templates.contains((record.templateId ?? "").lowercased()) { d.append(.templateNotAccepted) }
-        if let deadline = policy.acceptedOnOrAfter, let date = record.dateAgreed.date, date < deadline { d.append(.stale) }
+        if let templates {
+            let id = String(decoding: view.bytes(r.templateId).bindMemory(to: UInt8.self), as: UTF8.self)
+            if !templates.contains(id.lowercased()) { d.insert(.templateNotAccepted) }
+        }
+        if let deadline = policy.acceptedOnOrAfter, let date = r.date, date < deadline { d.insert(.stale) }
         return d
     }
 
     /// One `@`, a non-empty local part, a domain with a dot, no white space, at most 254 characters.
     public static func isValidEmail(_ email: String) -> Bool {
-        guard email.utf8.count <= 254 else { return false }
+        var email = email
+        return email.withUTF8 { isValidEmail(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `isValidEmail` of UTF-8 bytes.
+    static func isValidEmail(bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count <= 254 else { return false }
         // ASCII (nearly every address): one pass over the bytes, no Characters.
-        if let ascii = email.utf8.withContiguousStorageIfAvailable(isValidASCIIEmail), let verdict = ascii {
-            return verdict
-        }
+        if let verdict = isValidASCIIEmail(bytes) { return verdict }
+        let email = String(decoding: bytes.bindMemory(to: UInt8.self), as: UTF8.self)
         guard !email.contains(where: \.isWhitespace) else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains(".") else { return false }
@@ -52,7 +70,7 @@ public struct ConfirmationRules: Sendable {
     }
 
     /// The verdict of `isValidEmail` for an all-ASCII address, `nil` when it holds other bytes.
-    private static func isValidASCIIEmail(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+    private static func isValidASCIIEmail(_ bytes: UnsafeRawBufferPointer) -> Bool? {
         var at = -1, ats = 0, dotAfterAt = false, space = false
         for (i, c) in bytes.enumerated() {
             switch c {
@@ -68,12 +86,18 @@ public struct ConfirmationRules: Sendable {
 
     /// 6 to 20 digits, an optional leading `+`, and spaces, dots, dashes and parentheses.
     public static func isValidPhone(_ phone: String) -> Bool {
+        var phone = phone
+        return phone.withUTF8 { isValidPhone(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `isValidPhone` of UTF-8 bytes: every allowed character is ASCII, so any other byte fails it.
+    static func isValidPhone(bytes: UnsafeRawBufferPointer) -> Bool {
         var digits = 0
-        for (i, c) in phone.unicodeScalars.enumerated() {
+        for (i, c) in bytes.enumerated() {
             switch c {
-            case "0"..."9": digits += 1
-            case " ", ".", "-", "(", ")": continue
-            case "+" where i == 0: continue
+            case 0x30...0x39: digits += 1
+            case 0x20, 0x2E, 0x2D, 0x28, 0x29: continue
+            case 0x2B where i == 0: continue
             default: return false
             }
         }

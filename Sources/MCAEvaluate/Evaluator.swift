@@ -20,6 +20,8 @@ public final class Evaluator {
     public let phase: Phase
     private let rules: ConfirmationRules
     private let inScopeClouds: Set<Cloud>
+    /// `normalizedKey` of the policy's agreement type: rows of another type are not confirmations.
+    private let agreementTypeKey: String
 
     /// Customer id -> index into `customers`.
     private var customerKeys = KeyTable()
@@ -38,7 +40,6 @@ public final class Evaluator {
     private var violations: [Violation] = []
     /// The customer of each violation, for sorting.
     private var violationCustomers: [Int32] = []
-    private var recordSequence = 0
     /// Agreement rows of another agreement type, accepted and ignored.
     public private(set) var otherAgreementTypes = 0
 
@@ -49,6 +50,7 @@ public final class Evaluator {
         self.phase = Phase(asOf: asOf, policy: policy)
         self.rules = ConfirmationRules(policy: policy, runDate: runDate)
         self.inScopeClouds = Set(policy.supportedClouds)
+        self.agreementTypeKey = normalizedKey(policy.agreementType)
     }
 
 
@@ -58,36 +60,45 @@ public final class Evaluator {
 
     /// Adds a customer; a second row for the same id is rejected (the first wins).
     public func add(_ row: CustomerRow) -> RowIssue? {
-        var id = row.customerId
+        var text = PackedText()
+        let packed = PackedCustomerRow(row, into: &text)
+        return text.bytes.withUnsafeBytes { add(CustomerRowView(row: packed, text: $0)) }
+    }
+
+    /// Adds a customer whose texts are still bytes.
+    public func add(_ view: CustomerRowView) -> RowIssue? {
+        let id = view.bytes(view.row.customerId)
         // The customer already added under this id, or none (and then this one is added).
-        let earlier = id.withUTF8 { u -> Int? in
-            let bytes = UnsafeRawBufferPointer(u)
-            let hash = customerKeys.hash(bytes)
-            if let e = customerKeys.find(bytes, hash: hash) { return e }
-            _ = customerKeys.insert(bytes, hash: hash)
-            return nil
-        }
-        if let first = earlier {
+        let hash = customerKeys.hash(id)
+        if let first = customerKeys.find(id, hash: hash) {
+            let row = view.unpacked
             return RowIssue(.duplicateCustomer,
                             "customer '\(row.customerId)' appears again; the first row ('\(customerTexts.companyName(customers[first].texts))') is kept")
         }
-        customers.append(CustomerState(texts: customerTexts.append(row), cloud: row.cloud))
-        if let record = row.embedded { fold(record, into: customers.count - 1) }
+        _ = customerKeys.insert(id, hash: hash)
+        customers.append(CustomerState(texts: customerTexts.append(view), cloud: view.row.cloud))
+        if let record = view.embedded { fold(record, into: customers.count - 1) }
         return nil
     }
 
     /// Adds an agreements row; rows for unknown customers are rejected.
     public func add(_ row: AgreementRow) -> RowIssue? {
-        add(row, customer: customerDirectory.resolve(row.customerId))
+        var text = PackedText()
+        let packed = PackedAgreementRow(row, into: &text)
+        return text.bytes.withUnsafeBytes { bytes in
+            let view = AgreementRowView(row: packed, text: bytes)
+            return add(view, customer: customerDirectory.resolve(view.bytes(packed.customerId)))
+        }
     }
 
-    /// Adds an agreements row whose customer id a `CustomerDirectory` has already looked up.
-    public func add(_ row: AgreementRow, customer: CustomerDirectory.Resolution) -> RowIssue? {
+    /// Adds an agreements row whose texts are still bytes and whose customer id a
+    /// `CustomerDirectory` has already looked up.
+    public func add(_ view: AgreementRowView, customer: CustomerDirectory.Resolution) -> RowIssue? {
         guard let i = customer.index else {
-            return RowIssue(.unknownCustomer, "agreement for customer '\(row.customerId)', who is not in the customers export")
+            return RowIssue(.unknownCustomer, "agreement for customer '\(view.unpacked.customerId)', who is not in the customers export")
         }
-        if let record = row.record {
-            if policy.counts(agreementType: record.agreementType) {
+        if let record = view.record {
+            if Policy.counts(record.bytes(record.record.agreementType), typeKey: agreementTypeKey) {
                 fold(record, into: i)
             } else {
                 otherAgreementTypes += 1
@@ -185,10 +196,9 @@ public final class Evaluator {
 
     // MARK: - Records
 
-    private func fold(_ record: ConfirmationRecord, into i: Int) {
-        recordSequence += 1
+    private func fold(_ record: ConfirmationView, into i: Int) {
         let defects = rules.defects(of: record)
-        let date = record.dateAgreed.date
+        let date = record.record.date
         customers.withUnsafeMutableBufferPointer { all in
             // In place: no copy of the customer's state per record.
             let c = all.baseAddress! + i
@@ -215,7 +225,7 @@ public final class Evaluator {
             if newer {
                 // Only an INVALID customer's newest record is ever shown, and it has defects (a record
                 // without any is valid): the texts of one without defects are not kept.
-                c.pointee.newest = NewestRecord(date: date, defects: DefectBits(defects), record: defects.isEmpty ? nil : KeptRecord(kept(record)))
+                c.pointee.newest = NewestRecord(date: date, defects: defects, record: defects.isEmpty ? nil : KeptRecord(kept(record.unpacked)))
             }
         }
     }
@@ -429,7 +439,7 @@ private struct Judge: Sendable {
         switch status {
         case .confirmed: return ReasonList(nil)
         case .outOfScope: return ReasonList(.cloudNotSupported)
-        case .invalid: return ReasonList(defects: c.pointee.newest?.defects ?? DefectBits([]))
+        case .invalid: return ReasonList(defects: c.pointee.newest?.defects ?? DefectBits())
         case .unconfirmed: return ReasonList(c.pointee.hasValidAfterAsOf ? .acceptedAfterAsOf : .noConfirmation)
         }
     }
@@ -702,17 +712,16 @@ private struct CustomerTexts: Sendable {
     }
     private(set) var bytes: [UInt8] = []
 
-    mutating func append(_ row: CustomerRow) -> Ref {
-        func add(_ text: String) -> Int32 {
-            var text = text
-            return text.withUTF8 { u in
-                bytes.append(contentsOf: u)
-                return Int32(u.count)
-            }
+    mutating func append(_ row: CustomerRowView) -> Ref {
+        func add(_ span: PackedText.Span) -> Int32 {
+            guard !span.isAbsent else { return -1 }
+            bytes.append(contentsOf: row.bytes(span).bindMemory(to: UInt8.self))
+            return span.count
         }
         let start = bytes.count
-        return Ref(start: start, idCount: add(row.customerId), nameCount: add(row.companyName),
-                   domainCount: row.domain.map(add) ?? -1)
+        // An empty id or name (a row made in code; the mapper rejects them) is empty, not absent.
+        return Ref(start: start, idCount: max(add(row.row.customerId), 0), nameCount: max(add(row.row.companyName), 0),
+                   domainCount: add(row.row.domain))
     }
 
     /// Copies a customer's texts from `other`.

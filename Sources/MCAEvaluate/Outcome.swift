@@ -548,9 +548,18 @@ public struct ReasonList: Sequence, Sendable {
 struct DefectBits: Sendable, Equatable {
     private(set) var bits: UInt16 = 0
 
+    init() {}
+
     init(_ defects: [Defect]) {
-        for defect in defects { bits |= 1 << UInt16(defect.ordinal) }
+        for defect in defects { insert(defect) }
     }
+
+    var isEmpty: Bool { bits == 0 }
+
+    mutating func insert(_ defect: Defect) { bits |= 1 << UInt16(defect.ordinal) }
+
+    /// The defects as a list, in `Defect.allCases` order.
+    var list: [Defect] { Defect.allCases.filter { bits & (1 << UInt16($0.ordinal)) != 0 } }
 }
 
 /// One seat-based subscription of an `OutcomeView`, its texts as UTF-8 bytes.

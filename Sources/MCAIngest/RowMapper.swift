@@ -14,47 +14,78 @@ public struct RowMapper: Sendable {
     }
 
     public func customer(_ raw: RawRecord) -> Result<Mapped<CustomerRow>, RowIssue> {
-        if let r = raw.rejection { return .failure(r) }
-        guard let id = text(raw, .customerId) else { return .failure(missing("customerId", "customer id")) }
-        guard let name = text(raw, .companyName) else {
-            return .failure(missing("companyName", "company name (customer '\(id)')"))
-        }
-        var warnings = raw.warnings
-        var cloud = Cloud.public
-        if let value = text(raw, .cloud) {
-            if let c = Cloud(exportValue: value) {
-                cloud = c
-            } else {
-                warnings.append(RowIssue(.unrecognizedCloud,
-                                         "cloud '\(value)' of customer '\(id)' is not recognised; evaluated as public"))
-            }
-        }
-        let row = CustomerRow(customerId: id, companyName: name, domain: text(raw, .domain), cloud: cloud,
-                              embedded: record(raw))
-        return .success(Mapped(row: row, warnings: warnings))
+        unpacked(raw, packedCustomer) { CustomerRowView(row: $0, text: $1).unpacked }
     }
 
     public func agreement(_ raw: RawRecord) -> Result<Mapped<AgreementRow>, RowIssue> {
-        if let r = raw.rejection { return .failure(r) }
-        guard let id = text(raw, .customerId) else { return .failure(missing("customerId", "customer id")) }
-        return .success(Mapped(row: AgreementRow(customerId: id, record: record(raw)), warnings: raw.warnings))
+        unpacked(raw, packedAgreement) { AgreementRowView(row: $0, text: $1).unpacked }
     }
 
     public func orderLine(_ raw: RawRecord) -> Result<Mapped<OrderLine>, RowIssue> {
+        unpacked(raw, packedOrderLine) { OrderLineView(line: $0, text: $1).unpacked }
+    }
+
+    /// A row mapped by a packing function, with its texts made into Strings by `unpack`.
+    private func unpacked<Packed, Row>(_ raw: RawRecord, _ pack: (RawRecord, inout PackedText) -> Result<Mapped<Packed>, RowIssue>,
+                                       _ unpack: (Packed, UnsafeRawBufferPointer) -> Row) -> Result<Mapped<Row>, RowIssue> {
         var text = PackedText()
-        return packedOrderLine(raw, into: &text).map { m in
-            text.bytes.withUnsafeBytes { Mapped(row: OrderLineView(line: m.row, text: $0).unpacked, warnings: m.warnings) }
-        }
+        return pack(raw, &text).map { m in text.bytes.withUnsafeBytes { Mapped(row: unpack(m.row, $0), warnings: m.warnings) } }
+    }
+
+    /// A customers row with its text fields appended to `text` instead of made into Strings. A
+    /// rejected row leaves `text` as it was.
+    public func packedCustomer(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedCustomerRow>, RowIssue> {
+        packed(raw, into: &text, packCustomer)
+    }
+
+    /// An agreements row with its text fields appended to `text`, as `packedCustomer`.
+    public func packedAgreement(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedAgreementRow>, RowIssue> {
+        packed(raw, into: &text, packAgreement)
     }
 
     /// An order line with its text fields appended to `text` instead of made into Strings (the
     /// hot path of the largest file). A rejected row leaves `text` as it was.
     public func packedOrderLine(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedOrderLine>, RowIssue> {
+        packed(raw, into: &text, packOrderLine)
+    }
+
+    /// A row packed by `pack`, or the reader's rejection; a rejected row leaves `text` as it was.
+    private func packed<Row>(_ raw: RawRecord, into text: inout PackedText,
+                             _ pack: (RawRecord, inout PackedText) -> Result<Mapped<Row>, RowIssue>) -> Result<Mapped<Row>, RowIssue> {
         if let r = raw.rejection { return .failure(r) }
         let mark = text.bytes.count
-        let result = packOrderLine(raw, into: &text)
+        let result = pack(raw, &text)
         if case .failure = result { text.truncate(to: mark) }
         return result
+    }
+
+    private func packCustomer(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedCustomerRow>, RowIssue> {
+        let id = pack(raw, .customerId, into: &text)
+        guard !id.isAbsent else { return .failure(missing("customerId", "customer id")) }
+        let name = pack(raw, .companyName, into: &text)
+        guard !name.isAbsent else {
+            return .failure(missing("companyName", "company name (customer '\(self.text(raw, .customerId) ?? "")')"))
+        }
+        var warnings = raw.warnings
+        var cloud = Cloud.public
+        if let value = self.text(raw, .cloud) {
+            if let c = Cloud(exportValue: value) {
+                cloud = c
+            } else {
+                let customer = self.text(raw, .customerId) ?? ""
+                warnings.append(RowIssue(.unrecognizedCloud,
+                                         "cloud '\(value)' of customer '\(customer)' is not recognised; evaluated as public"))
+            }
+        }
+        let row = PackedCustomerRow(customerId: id, companyName: name, domain: pack(raw, .domain, into: &text), cloud: cloud,
+                                    embedded: record(raw, into: &text))
+        return .success(Mapped(row: row, warnings: warnings))
+    }
+
+    private func packAgreement(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedAgreementRow>, RowIssue> {
+        let id = pack(raw, .customerId, into: &text)
+        guard !id.isAbsent else { return .failure(missing("customerId", "customer id")) }
+        return .success(Mapped(row: PackedAgreementRow(customerId: id, record: record(raw, into: &text)), warnings: raw.warnings))
     }
 
     private func packOrderLine(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedOrderLine>, RowIssue> {
@@ -136,18 +167,24 @@ public struct RowMapper: Sendable {
     }
 
     /// The confirmation record a row carries, or `nil` when its contact and date fields are all empty.
-    private func record(_ raw: RawRecord) -> ConfirmationRecord? {
-        guard Field.contactAndDate.contains(where: { text(raw, $0) != nil }) else { return nil }
-        let date: DateField
-        if let t = text(raw, .dateAgreed) {
-            date = dates.parse(t).map(DateField.date) ?? .invalid(t)
-        } else {
-            date = .missing
+    private func record(_ raw: RawRecord, into text: inout PackedText) -> PackedConfirmation? {
+        guard Field.contactAndDate.contains(where: { field in
+            var blank = true
+            trimmedBytes(raw, field) { blank = $0.isEmpty }
+            return !blank
+        }) else { return nil }
+        var date: DayDate?
+        var unreadable = PackedText.Span.absent
+        trimmedBytes(raw, .dateAgreed) { b in
+            guard !b.isEmpty else { return }
+            date = dates.parse(bytes: b)
+            if date == nil { unreadable = text.append(b) }
         }
-        return ConfirmationRecord(
-            firstName: text(raw, .firstName), lastName: text(raw, .lastName), email: text(raw, .email),
-            phoneNumber: text(raw, .phoneNumber), dateAgreed: date, agreementType: text(raw, .agreementType),
-            templateId: text(raw, .templateId), recordedByRole: text(raw, .recordedByRole))
+        return PackedConfirmation(
+            firstName: pack(raw, .firstName, into: &text), lastName: pack(raw, .lastName, into: &text),
+            email: pack(raw, .email, into: &text), phoneNumber: pack(raw, .phoneNumber, into: &text),
+            date: date, unreadableDate: unreadable, agreementType: pack(raw, .agreementType, into: &text),
+            templateId: pack(raw, .templateId, into: &text), recordedByRole: pack(raw, .recordedByRole, into: &text))
     }
 
     /// The trimmed value, or `nil` when absent or blank.

@@ -16,13 +16,31 @@ public func normalizedKey(bytes: UnsafeRawBufferPointer) -> String {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { out in
         var n = 0
         for c in bytes {
-            switch c {
-            case 0x30...0x39, 0x61...0x7A: out[n] = c; n += 1
-            case 0x41...0x5A: out[n] = c | 0x20; n += 1
-            default: continue
+            if let k = keyByte(c) {
+                out[n] = k
+                n += 1
             }
         }
         return String(decoding: UnsafeBufferPointer(rebasing: out[0..<n]), as: UTF8.self)
+    }
+}
+
+/// Whether `normalizedKey(bytes:)` of `bytes` is `key` (a normalised key), without making a String.
+public func hasNormalizedKey(_ bytes: UnsafeRawBufferPointer, _ key: String) -> Bool {
+    var expected = key.utf8.makeIterator()
+    for c in bytes {
+        guard let k = keyByte(c) else { continue }
+        guard expected.next() == k else { return false }
+    }
+    return expected.next() == nil
+}
+
+/// What a byte is in a normalised key: ASCII letters lower-cased, digits kept, anything else dropped.
+@inline(__always) private func keyByte(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39, 0x61...0x7A: c
+    case 0x41...0x5A: c | 0x20
+    default: nil
     }
 }
 

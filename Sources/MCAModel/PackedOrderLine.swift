@@ -14,6 +14,12 @@ public struct PackedText: Sendable {
             guard count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
             return UnsafeRawBufferPointer(rebasing: buffer[Int(start)..<(Int(start) + Int(count))])
         }
+
+        /// The span's text within `buffer`, `nil` when absent.
+        public func string(in buffer: UnsafeRawBufferPointer) -> String? {
+            guard !isAbsent else { return nil }
+            return String(decoding: bytes(in: buffer).bindMemory(to: UInt8.self), as: UTF8.self)
+        }
     }
 
     public private(set) var bytes: [UInt8] = []
@@ -114,10 +120,7 @@ public struct OrderLineView {
     public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer { span.bytes(in: text) }
 
     /// A field's text, `nil` when absent.
-    public func string(_ span: PackedText.Span) -> String? {
-        guard !span.isAbsent else { return nil }
-        return String(decoding: bytes(span).bindMemory(to: UInt8.self), as: UTF8.self)
-    }
+    public func string(_ span: PackedText.Span) -> String? { span.string(in: text) }
 
     /// The line with its texts as Strings.
     public var unpacked: OrderLine {

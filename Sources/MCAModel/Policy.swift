@@ -40,8 +40,15 @@ public struct Policy: Sendable, Equatable {
 
     /// Whether an agreement row's type counts for this policy (empty = yes).
     public func counts(agreementType type: String?) -> Bool {
-        guard let type, !type.isEmpty else { return true }
-        return normalizedKey(type) == normalizedKey(agreementType)
+        guard var type else { return true }
+        let key = normalizedKey(agreementType)
+        return type.withUTF8 { Policy.counts(UnsafeRawBufferPointer($0), typeKey: key) }
+    }
+
+    /// `counts(agreementType:)` of the type's bytes, given `normalizedKey(agreementType)` (worked
+    /// out once for a million rows).
+    public static func counts(_ type: UnsafeRawBufferPointer, typeKey: String) -> Bool {
+        type.isEmpty || hasNormalizedKey(type, typeKey)
     }
 
     private static let keys: Set<String> = [

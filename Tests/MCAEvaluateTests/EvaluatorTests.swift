@@ -67,6 +67,13 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         (record("2018-09-01", phone: "+33 (1) 23-45.67.89 0"), []),
         (record("2018-09-01", phone: "555-CALL-NOW"), ["INVALID_PHONE"]),
         (record("2018-09-01", phone: "1+23456789"), ["INVALID_PHONE"]),
+        // Records are checked as bytes: non-ASCII digits, spaces and addresses as the String rules say.
+        (record("2018-09-01", phone: "+٣٣ 1 23 45 67 89"), ["INVALID_PHONE"]),
+        (record("2018-09-01", phone: "+33\u{00A0}1 23 45 67 89"), ["INVALID_PHONE"]),
+        (record("2018-09-01", email: "jüri.ääsmäe@contoso.example"), []),
+        (record("2018-09-01", email: "jüri\u{00A0}x@contoso.example"), ["INVALID_EMAIL"]),
+        (record("2018-09-01", email: "jüri@contoso"), ["INVALID_EMAIL"]),
+        (record("2018-09-01", first: "Zoë", last: "O'Brien-Ñúñez"), []),
         (record(nil), ["MISSING_DATE"]),
         (record(nil, rawDate: "8/7/2018"), ["INVALID_DATE"]),
         (record("2018-11-22"), ["FUTURE_DATE"]),

@@ -36,4 +36,17 @@ import Testing
             #expect("\(error)" == "unsupported version 2 (this build reads version 1)")
         }
     }
+
+    /// Agreement rows are judged as bytes (`Policy.counts(_:typeKey:)` through `hasNormalizedKey`):
+    /// the same verdicts as comparing `normalizedKey`s, for every spelling.
+    @Test(arguments: ["MicrosoftCloudAgreement", "microsoft-cloud agreement", " Microsoft Cloud Agreement ", "MicrosoftCloudAgreementX",
+                      "MicrosoftCloudAgreemen", "MicrosoftCustomerAgreement", "Microsoft Clöud Agreement", "---", "", "MCA"])
+    func agreementTypesCountAsTheirNormalisedKeysSay(type: String) {
+        let policy = Policy.default
+        let expected = type.isEmpty || normalizedKey(type) == normalizedKey(policy.agreementType)
+        #expect(policy.counts(agreementType: type) == expected)
+        var bytes = type
+        let key = normalizedKey(policy.agreementType)
+        #expect(bytes.withUTF8 { hasNormalizedKey(UnsafeRawBufferPointer($0), key) } == (normalizedKey(type) == key))
+    }
 }

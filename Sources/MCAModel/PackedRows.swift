@@ -1,0 +1,158 @@
+/// Customers and agreements rows whose texts are spans into a `PackedText`, as order lines are
+/// (`PackedOrderLine`): a million customers and a million agreement rows are read and evaluated
+/// without a String per field. Strings are made only for what a report keeps (a defective
+/// confirmation, a message).
+
+/// A confirmation record (SPEC 3.3) with its texts packed.
+public struct PackedConfirmation: Sendable {
+    public var firstName: PackedText.Span
+    public var lastName: PackedText.Span
+    public var email: PackedText.Span
+    public var phoneNumber: PackedText.Span
+    /// The date agreed; `nil` when the field is empty or unreadable (`unreadableDate` says which).
+    public var date: DayDate?
+    /// The date as written when it could not be read; absent otherwise.
+    public var unreadableDate: PackedText.Span
+    public var agreementType: PackedText.Span
+    public var templateId: PackedText.Span
+    public var recordedByRole: PackedText.Span
+
+    public init(firstName: PackedText.Span, lastName: PackedText.Span, email: PackedText.Span,
+                phoneNumber: PackedText.Span, date: DayDate?, unreadableDate: PackedText.Span,
+                agreementType: PackedText.Span, templateId: PackedText.Span, recordedByRole: PackedText.Span) {
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+        self.phoneNumber = phoneNumber
+        self.date = date
+        self.unreadableDate = unreadableDate
+        self.agreementType = agreementType
+        self.templateId = templateId
+        self.recordedByRole = recordedByRole
+    }
+
+    /// Packs a record's strings.
+    public init(_ record: ConfirmationRecord, into text: inout PackedText) {
+        var unreadable = PackedText.Span.absent
+        if case .invalid(let written) = record.dateAgreed { unreadable = text.append(written) }
+        self.init(firstName: text.append(record.firstName), lastName: text.append(record.lastName),
+                  email: text.append(record.email), phoneNumber: text.append(record.phoneNumber),
+                  date: record.dateAgreed.date, unreadableDate: unreadable,
+                  agreementType: text.append(record.agreementType), templateId: text.append(record.templateId),
+                  recordedByRole: text.append(record.recordedByRole))
+    }
+}
+
+/// A customers row (SPEC 2.1) with its texts packed.
+public struct PackedCustomerRow: Sendable {
+    public var customerId: PackedText.Span
+    public var companyName: PackedText.Span
+    public var domain: PackedText.Span
+    public var cloud: Cloud
+    public var embedded: PackedConfirmation?
+
+    public init(customerId: PackedText.Span, companyName: PackedText.Span, domain: PackedText.Span, cloud: Cloud,
+                embedded: PackedConfirmation?) {
+        self.customerId = customerId
+        self.companyName = companyName
+        self.domain = domain
+        self.cloud = cloud
+        self.embedded = embedded
+    }
+
+    /// Packs a row's strings.
+    public init(_ row: CustomerRow, into text: inout PackedText) {
+        self.init(customerId: text.append(row.customerId), companyName: text.append(row.companyName),
+                  domain: text.append(row.domain), cloud: row.cloud,
+                  embedded: row.embedded.map { PackedConfirmation($0, into: &text) })
+    }
+}
+
+/// An agreements row (SPEC 2.1) with its texts packed.
+public struct PackedAgreementRow: Sendable {
+    public var customerId: PackedText.Span
+    /// `nil` when every contact and date field is empty: "no confirmation" (SPEC 3.3 step 2).
+    public var record: PackedConfirmation?
+
+    public init(customerId: PackedText.Span, record: PackedConfirmation?) {
+        self.customerId = customerId
+        self.record = record
+    }
+
+    /// Packs a row's strings.
+    public init(_ row: AgreementRow, into text: inout PackedText) {
+        self.init(customerId: text.append(row.customerId), record: row.record.map { PackedConfirmation($0, into: &text) })
+    }
+}
+
+/// A packed confirmation with the bytes its spans point into; valid while those bytes are.
+public struct ConfirmationView {
+    public let record: PackedConfirmation
+    public let text: UnsafeRawBufferPointer
+
+    public init(record: PackedConfirmation, text: UnsafeRawBufferPointer) {
+        self.record = record
+        self.text = text
+    }
+
+    /// A field's bytes (empty when absent).
+    @inline(__always)
+    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer { span.bytes(in: text) }
+
+    public var dateAgreed: DateField {
+        if let date = record.date { return .date(date) }
+        return record.unreadableDate.isAbsent ? .missing : .invalid(record.unreadableDate.string(in: text) ?? "")
+    }
+
+    /// The record with its texts as Strings.
+    public var unpacked: ConfirmationRecord {
+        ConfirmationRecord(firstName: record.firstName.string(in: text), lastName: record.lastName.string(in: text),
+                           email: record.email.string(in: text), phoneNumber: record.phoneNumber.string(in: text),
+                           dateAgreed: dateAgreed, agreementType: record.agreementType.string(in: text),
+                           templateId: record.templateId.string(in: text),
+                           recordedByRole: record.recordedByRole.string(in: text))
+    }
+}
+
+/// A packed customers row with the bytes its spans point into; valid while those bytes are.
+public struct CustomerRowView {
+    public let row: PackedCustomerRow
+    public let text: UnsafeRawBufferPointer
+
+    public init(row: PackedCustomerRow, text: UnsafeRawBufferPointer) {
+        self.row = row
+        self.text = text
+    }
+
+    @inline(__always)
+    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer { span.bytes(in: text) }
+
+    public var embedded: ConfirmationView? { row.embedded.map { ConfirmationView(record: $0, text: text) } }
+
+    /// The row with its texts as Strings.
+    public var unpacked: CustomerRow {
+        CustomerRow(customerId: row.customerId.string(in: text) ?? "", companyName: row.companyName.string(in: text) ?? "",
+                    domain: row.domain.string(in: text), cloud: row.cloud, embedded: embedded?.unpacked)
+    }
+}
+
+/// A packed agreements row with the bytes its spans point into; valid while those bytes are.
+public struct AgreementRowView {
+    public let row: PackedAgreementRow
+    public let text: UnsafeRawBufferPointer
+
+    public init(row: PackedAgreementRow, text: UnsafeRawBufferPointer) {
+        self.row = row
+        self.text = text
+    }
+
+    @inline(__always)
+    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer { span.bytes(in: text) }
+
+    public var record: ConfirmationView? { row.record.map { ConfirmationView(record: $0, text: text) } }
+
+    /// The row with its texts as Strings.
+    public var unpacked: AgreementRow {
+        AgreementRow(customerId: row.customerId.string(in: text) ?? "", record: record?.unpacked)
+    }
+}
