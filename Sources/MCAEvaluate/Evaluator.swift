@@ -10,9 +10,10 @@ import MCAModel
 /// Feed every customers row, then every agreements row, then every order line; `finish()`
 /// returns the outcomes. Memory grows with customers and seat-based subscriptions, never
 /// with agreement rows or order lines: each record is folded into its customer's state as it
-/// arrives. (Violations are the exception: each is kept until the reports are written.) Order
-/// lines arrive as `OrderLineView`s, their texts still bytes: a String is made only for a
-/// violation or a subscription's latest order id when it is longer than 16 bytes.
+/// arrives. (Violations are the exception: each is kept until the reports are written.) Rows
+/// arrive as views (`CustomerRowView`, `AgreementRowView`, `OrderLineView`), their texts still
+/// bytes: a String is made only for what is kept as text — a violation, a defective newest
+/// confirmation, a subscription's latest order id when it is longer than 16 bytes.
 public final class Evaluator {
     public let policy: Policy
     public let asOf: DayDate

@@ -200,13 +200,20 @@ final class CSVScanner {
                 }
             } else {
                 let fieldStart = pos
-                // Skip 8 bytes at a time while none is a delimiter, CR or LF (fields are mostly plain).
+                // Eight bytes at a time up to the first delimiter, CR or LF (fields are mostly plain):
+                // the lowest flagged byte of a word is exactly the first match in it.
+                var found = false
                 while pos + 8 <= end {
-                    let w = UnsafeRawPointer(b + pos).loadUnaligned(as: UInt64.self)
-                    if swarHasByte(w, delimMask) | swarHasByte(w, CSVScanner.lfMask) | swarHasByte(w, CSVScanner.crMask) != 0 { break }
+                    let w = UInt64(littleEndian: UnsafeRawPointer(b + pos).loadUnaligned(as: UInt64.self))
+                    let hits = swarHasByte(w, delimMask) | swarHasByte(w, CSVScanner.lfMask) | swarHasByte(w, CSVScanner.crMask)
+                    if hits != 0 {
+                        pos += hits.trailingZeroBitCount >> 3
+                        found = true
+                        break
+                    }
                     pos += 8
                 }
-                while pos < end {
+                while !found, pos < end {
                     let c = b[pos]
                     if c == delim || c == CSVScanner.lf || c == CSVScanner.cr { break }
                     pos += 1
@@ -357,6 +364,8 @@ final class CSVScanner {
 }
 
 /// Non-zero when some byte of `word` equals the byte repeated in `mask` (the classic SWAR test).
+/// The lowest byte whose high bit is set is the first match (little-endian); bytes above it may be
+/// flagged falsely, which the callers never read.
 @inline(__always) private func swarHasByte(_ word: UInt64, _ mask: UInt64) -> UInt64 {
     let x = word ^ mask
     return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080

@@ -39,7 +39,8 @@ public struct RawRecord: Sendable {
 
     /// Calls `body` with the field's UTF-8 bytes, or `nil` when the record has none, without making a String.
     public func withUTF8<R>(_ field: Field, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        if let v = values[field.rawValue] {
+        // A CSV record holds no String (`hasValues` is false): its fields are read without looking at `values`.
+        if hasValues, let v = values[field.rawValue] {
             var v = v
             return v.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         }

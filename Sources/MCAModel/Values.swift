@@ -155,6 +155,14 @@ struct KeySpellings<Value: Sendable>: Sendable {
 
         /// `nil` when the normalised key is longer than 16 bytes (no spelling is).
         init?(_ bytes: UnsafeRawBufferPointer) {
+            // The usual value ("completed", "License") is at most 16 letters and digits: folded
+            // eight bytes at a time, with no branch per byte.
+            if bytes.count <= 16, let low = Packed.plainWord(bytes, from: 0), let high = Packed.plainWord(bytes, from: 8) {
+                self.low = low
+                self.high = high
+                count = bytes.count
+                return
+            }
             for c in bytes {
                 let folded: UInt8
                 switch c {
@@ -166,6 +174,27 @@ struct KeySpellings<Value: Sendable>: Sendable {
                 if count < 8 { low |= UInt64(folded) << (8 * UInt64(count)) } else { high |= UInt64(folded) << (8 * UInt64(count - 8)) }
                 count += 1
             }
+        }
+
+        /// Up to eight bytes from `offset` as a word (first byte lowest, zero past the end), folded
+        /// to lower case; `nil` unless every one of them is an ASCII letter or digit.
+        @inline(__always) private static func plainWord(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> UInt64? {
+            let n = min(max(bytes.count - offset, 0), 8)
+            guard n > 0 else { return 0 }
+            var w: UInt64 = 0
+            withUnsafeMutableBytes(of: &w) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])) }
+            w = UInt64(littleEndian: w)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs = 0x80 &* ones
+            // Each byte with its high bit set when it lies in lo...hi (bytes below 0x80; no carries).
+            func within(_ x: UInt64, _ lo: UInt8, _ hi: UInt8) -> UInt64 {
+                (x &+ (0x80 - UInt64(lo)) &* ones) & ~(x &+ (0x7F - UInt64(hi)) &* ones) & highs
+            }
+            let present: UInt64 = n == 8 ? ~0 : (UInt64(1) << (8 * UInt64(n))) &- 1  // the n bytes read
+            let valid = present & highs
+            guard w & valid == 0 else { return nil }  // a byte of 0x80 or more
+            let folded = w | (within(w, 0x41, 0x5A) >> 2)  // A-Z to a-z
+            guard (within(folded, 0x61, 0x7A) | within(folded, 0x30, 0x39)) & valid == valid else { return nil }
+            return folded & present
         }
     }
     private let table: [(key: Packed, value: Value)]

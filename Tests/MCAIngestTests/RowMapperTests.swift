@@ -145,4 +145,21 @@ extension Result where Failure == RowIssue {
         #expect(bytes("weird") { OrderStatus(exportBytes: $0) } == .unknown)
         #expect(bytes("") { TransactionType(exportBytes: $0) } == .new)
     }
+
+    /// The bytes just outside A-Z, a-z and 0-9 ('@', '[', '`', '{', '/', ':') are punctuation, so
+    /// dropped, while letters and digits count, in either eight-byte half of a value.
+    @Test func theWordAtATimeMatchStopsExactlyAtLettersAndDigits() {
+        for edge in ["@", "[", "`", "{", "/", ":"] {
+            #expect(bytes(edge + "Completed") { OrderStatus(exportBytes: $0) } == .completed, "\(edge)")
+            #expect(bytes("COMPLETED" + edge) { OrderStatus(exportBytes: $0) } == .completed, "\(edge)")
+            #expect(bytes("in" + edge + "progress") { OrderStatus(exportBytes: $0) } == .pending, "\(edge)")
+        }
+        #expect(bytes("PROVISIONING") { OrderStatus(exportBytes: $0) } == .pending)
+        #expect(bytes("provisioninG") { OrderStatus(exportBytes: $0) } == .pending)
+        #expect(bytes("0completed") { OrderStatus(exportBytes: $0) } == .unknown)
+        #expect(bytes("completed9") { OrderStatus(exportBytes: $0) } == .unknown)
+        #expect(bytes("Z") { OrderStatus(exportBytes: $0) } == .unknown)
+        #expect(bytes("RemoveQuantity") { TransactionType(exportBytes: $0) } == .removeQuantity)
+        #expect(bytes("ABCDEFGHIJKLMNOP") { TransactionType(exportBytes: $0) } == .other("abcdefghijklmnop"))
+    }
 }
