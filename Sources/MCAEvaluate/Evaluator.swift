@@ -20,7 +20,7 @@ public final class Evaluator {
     public let runDate: DayDate
     public let phase: Phase
     private let rules: ConfirmationRules
-    private let inScopeClouds: Set<Cloud>
+    private let inScopeClouds: CloudSet
     /// `normalizedKey` of the policy's agreement type: rows of another type are not confirmations.
     private let agreementTypeKey: String
 
@@ -50,7 +50,7 @@ public final class Evaluator {
         self.runDate = runDate
         self.phase = Phase(asOf: asOf, policy: policy)
         self.rules = ConfirmationRules(policy: policy, runDate: runDate)
-        self.inScopeClouds = Set(policy.supportedClouds)
+        self.inScopeClouds = CloudSet(policy.supportedClouds)
         self.agreementTypeKey = normalizedKey(policy.agreementType)
     }
 
@@ -330,11 +330,24 @@ public final class Evaluator {
         subscriptionKeys = KeyTable()
         var ordered: [CustomerState] = []
         ordered.reserveCapacity(customers.count)
-        var texts = CustomerTexts()
-        for i in order {
-            var c = customers[i]
-            c.texts = texts.append(customerTexts, c.texts)
-            ordered.append(c)
+        var texts = CustomerTexts(capacity: customerTexts.bytes.count)
+        customers.withUnsafeMutableBufferPointer { states in
+            // Read ahead a chunk at a time, as in `layOut`. Each state is moved, not copied: a copy
+            // would count a reference to its newest record, and letting the old one go another.
+            let moved = CustomerState(texts: CustomerTexts.Ref(start: 0, idCount: 0, nameCount: 0, domainCount: -1), cloud: .public)
+            for chunk in stride(from: 0, to: order.count, by: 64) {
+                let chunkEnd = min(chunk + 64, order.count)
+                var touched: UInt64 = 0
+                for r in chunk..<chunkEnd { touched &+= customerTexts.readAhead(states[order[r]].texts) }
+                keepAlive(touched)
+                for r in chunk..<chunkEnd {
+                    let slot = states.baseAddress! + order[r]
+                    var c = slot.move()
+                    slot.initialize(to: moved)
+                    c.texts = texts.append(customerTexts, c.texts)
+                    ordered.append(c)
+                }
+            }
         }
         customers = []
         customerTexts = CustomerTexts()
@@ -377,7 +390,11 @@ public final class Evaluator {
         // rather than following a chain of subscriptions from one random place to the next.
         let count = Int32(truncatingIfNeeded: kept.subscriptions.count + kept.ungrouped.count)
         var bounds = [Int32](repeating: 0, count: customers.count + 1)
-        for n in 0..<count where kept.seats(n) > 0 { bounds[Int(rank[Int(kept.customer(n))]) + 1] += 1 }
+        var idBytes = 0  // of the ids of those subscriptions, for the layout's capacity
+        for n in 0..<count where kept.seats(n) > 0 {
+            bounds[Int(rank[Int(kept.customer(n))]) + 1] += 1
+            idBytes += kept.idCount(n)
+        }
         for r in 0..<customers.count { bounds[r + 1] += bounds[r] }
         var fill = Array(bounds.dropFirst())
         var group = [Int32](repeating: 0, count: Int(bounds[customers.count]))
@@ -387,7 +404,7 @@ public final class Evaluator {
             group[Int(fill[r])] = n
         }
         fill = []
-        var lines = ReportSeatLines(customers: customers.count)
+        var lines = ReportSeatLines(customers: customers.count, lines: group.count, idBytes: idBytes)
         var briefs: [OutcomeBrief] = []
         briefs.reserveCapacity(customers.count)
         var held: [Int32] = []  // the customer's subscriptions with seats, in list order
@@ -395,24 +412,37 @@ public final class Evaluator {
         let statuses = CustomerStatus.allCases
         var byStatus = [Int](repeating: 0, count: statuses.count)
         customers.withUnsafeBufferPointer { states in
-            for (r, i) in order.enumerated() {
-                held.removeAll(keepingCapacity: true)
-                held.append(contentsOf: group[Int(bounds[r])..<Int(bounds[r + 1])])
-                if held.count > 1 { held.sort(by: { kept.listedBefore($0, $1, offers: offers) }) }
-                var seats = 0
-                for n in held {
-                    seats += kept.seats(n)
-                    kept.withId(n) { lines.append(offer: kept.offer(n), seats: kept.seats(n), id: $0) }
+            // The customers come in report order, their states and subscriptions from all over
+            // memory: a chunk's states, subscriptions and ids are loaded first, in a loop whose
+            // loads do not wait on one another (as in `KeyTable.findAll`), then laid out from the cache.
+            for chunk in stride(from: 0, to: order.count, by: 64) {
+                let chunkEnd = min(chunk + 64, order.count)
+                var touched: UInt64 = 0
+                for r in chunk..<chunkEnd {
+                    touched &+= UInt64(truncatingIfNeeded: states[order[r]].texts.start)
+                    for k in Int(bounds[r])..<Int(bounds[r + 1]) { touched &+= kept.readAhead(group[k]) }
                 }
-                lines.endCustomer()
-                let brief = judge.brief(states.baseAddress! + i, seats: seats, hasSeatSubscriptions: !held.isEmpty)
-                byStatus[statuses.firstIndex(of: brief.status)!] += 1
-                if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
-                if brief.seatChanges.isBlocking {
-                    summary.blockedSeatChanges += 1
-                    summary.seatsAffected += seats
+                keepAlive(touched)
+                for r in chunk..<chunkEnd {
+                    let i = order[r]
+                    held.removeAll(keepingCapacity: true)
+                    held.append(contentsOf: group[Int(bounds[r])..<Int(bounds[r + 1])])
+                    if held.count > 1 { held.sort(by: { kept.listedBefore($0, $1, offers: offers) }) }
+                    var seats = 0
+                    for n in held {
+                        seats += kept.seats(n)
+                        kept.withId(n) { lines.append(offer: kept.offer(n), seats: kept.seats(n), id: $0) }
+                    }
+                    lines.endCustomer()
+                    let brief = judge.brief(states.baseAddress! + i, seats: seats, hasSeatSubscriptions: !held.isEmpty)
+                    byStatus[statuses.firstIndex(of: brief.status)!] += 1
+                    if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
+                    if brief.seatChanges.isBlocking {
+                        summary.blockedSeatChanges += 1
+                        summary.seatsAffected += seats
+                    }
+                    briefs.append(brief)
                 }
-                briefs.append(brief)
             }
         }
         for (k, status) in statuses.enumerated() where byStatus[k] > 0 { summary.byStatus[status, default: 0] += byStatus[k] }
@@ -425,7 +455,7 @@ private struct Judge: Sendable {
     let policy: Policy
     let asOf: DayDate
     let phase: Phase
-    let inScopeClouds: Set<Cloud>
+    let inScopeClouds: CloudSet
 
     /// Read through a pointer: a copy of the state would retain its newest record.
     func status(_ c: UnsafePointer<CustomerState>) -> CustomerStatus {
@@ -485,6 +515,18 @@ private struct SeatLines {
         n < groupedCount ? subscriptions[Int(n)].offer : ungrouped[Int(n - groupedCount)].offer
     }
 
+    /// Loads what `seats`, `offer` and `withId` read of line `n` (its state and id), for a read
+    /// ahead: the returned value is only to keep the loads.
+    func readAhead(_ n: Int32) -> UInt64 {
+        guard n < groupedCount else { return UInt64(truncatingIfNeeded: ungrouped[Int(n - groupedCount)].seats) }
+        let spelled = subscriptions[Int(n)].spelling?.utf8.first ?? 0
+        return UInt64(truncatingIfNeeded: subscriptions[Int(n)].seats) &+ UInt64(spelled) &+ keys.readAhead(Int(n))
+    }
+
+    /// The length of `withId`'s bytes (0 without an id): a spelling differs from the key only in
+    /// ASCII case, so it is the key's length.
+    func idCount(_ n: Int32) -> Int { n < groupedCount ? keys.keyCount(Int(n)) : 0 }
+
     /// The subscription id as the latest line wrote it; `nil` for a line without one.
     func withId<R>(_ n: Int32, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
         guard n < groupedCount else { return body(nil) }
@@ -498,11 +540,7 @@ private struct SeatLines {
     func listedBefore(_ a: Int32, _ b: Int32, offers: [(id: String?, name: String?)]) -> Bool {
         switch (a < groupedCount, b < groupedCount) {
         case (true, true):
-            return keys.withKey(Int(a)) { x in keys.withKey(Int(b)) { y in
-                let n = min(x.count, y.count)
-                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
-                return c != 0 ? c < 0 : x.count < y.count
-            } }
+            return keys.withKey(Int(a)) { x in keys.withKey(Int(b)) { y in bytesSortBefore(x, y) } }
         case (true, false): return true
         case (false, true): return false
         case (false, false):
@@ -520,7 +558,11 @@ private struct ReportSeatLines: Sendable {
     /// The lines of the customer at position p: lines[starts[p]..<starts[p + 1]].
     private(set) var starts: [Int32] = [0]
 
-    init(customers: Int) { starts.reserveCapacity(customers + 1) }
+    init(customers: Int, lines: Int = 0, idBytes: Int = 0) {
+        starts.reserveCapacity(customers + 1)
+        self.lines.reserveCapacity(lines)
+        ids.reserveCapacity(idBytes)
+    }
 
     mutating func append(offer: Int32, seats: Int, id: UnsafeBufferPointer<UInt8>?) {
         lines.append(SeatLineText(offer: offer, idCount: id.map { Int32($0.count) } ?? -1, seats: seats, idStart: ids.count))
@@ -528,6 +570,23 @@ private struct ReportSeatLines: Sendable {
     }
 
     mutating func endCustomer() { starts.append(Int32(lines.count)) }
+}
+
+/// Whether `x` sorts before `y` byte by byte (a prefix first), eight bytes at a time.
+@inline(__always) private func bytesSortBefore(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = min(x.count, y.count)
+    var i = 0
+    while i + 8 <= n {
+        let a = UInt64(bigEndian: UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: UInt64.self))
+        let b = UInt64(bigEndian: UnsafeRawPointer(y.baseAddress! + i).loadUnaligned(as: UInt64.self))
+        if a != b { return a < b }
+        i += 8
+    }
+    while i < n {
+        if x[i] != y[i] { return x[i] < y[i] }
+        i += 1
+    }
+    return x.count < y.count
 }
 
 /// Whether `a` and `b` hold the same bytes.
@@ -713,6 +772,8 @@ private struct CustomerTexts: Sendable {
     }
     private(set) var bytes: [UInt8] = []
 
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
     mutating func append(_ row: CustomerRowView) -> Ref {
         func add(_ span: PackedText.Span) -> Int32 {
             guard !span.isAbsent else { return -1 }
@@ -724,6 +785,9 @@ private struct CustomerTexts: Sendable {
         return Ref(start: start, idCount: max(add(row.row.customerId), 0), nameCount: max(add(row.row.companyName), 0),
                    domainCount: add(row.row.domain))
     }
+
+    /// Loads the start of a customer's texts, for a read ahead: the value is only to keep the load.
+    func readAhead(_ r: Ref) -> UInt64 { bytes.withUnsafeBufferPointer { r.start < $0.count ? UInt64($0[r.start]) : 0 } }
 
     /// Copies a customer's texts from `other`.
     mutating func append(_ other: CustomerTexts, _ r: Ref) -> Ref {
@@ -824,6 +888,26 @@ private enum CompactText {
         case .string(let s):
             var s = s
             return s.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+    }
+}
+
+/// A set of clouds as bits: asked for every customer and many order lines, so no hashing.
+struct CloudSet: Sendable {
+    private var bits: UInt8 = 0
+
+    init(_ clouds: some Sequence<Cloud>) {
+        for cloud in clouds { bits |= CloudSet.bit(cloud) }
+    }
+
+    func contains(_ cloud: Cloud) -> Bool { bits & CloudSet.bit(cloud) != 0 }
+
+    private static func bit(_ cloud: Cloud) -> UInt8 {
+        switch cloud {
+        case .public: 1
+        case .germany: 2
+        case .china: 4
+        case .usgovernment: 8
         }
     }
 }

@@ -129,6 +129,16 @@ struct KeyTable: Sendable {
         return folded.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[entry.start..<(entry.start + Int(entry.count))])) }
     }
 
+    /// The length of entry `e`'s key.
+    func keyCount(_ e: Int) -> Int { Int(entries[e].count) }
+
+    /// Loads entry `e` and the start of its key, for a read ahead: the value is only to keep the loads.
+    func readAhead(_ e: Int) -> UInt64 {
+        let entry = entries[e]
+        guard entry.count > 0 else { return 0 }
+        return folded.withUnsafeBufferPointer { UInt64($0[entry.start]) }
+    }
+
     /// Every entry number, ordered as the keys' bytes sort (folded keys: as their lower-cased texts
     /// would). Sorts eight-byte prefixes and reads whole keys only where prefixes tie.
     func sortedEntries() -> [Int] {
