@@ -589,10 +589,6 @@ private struct ReportSeatLines: Sendable {
     return x.count < y.count
 }
 
-/// Whether `a` and `b` hold the same bytes.
-@inline(__always) private func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-    a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
-}
 
 /// An array's elements copied once to memory of their own, for the report threads to read.
 ///

@@ -19,8 +19,12 @@ struct KeyTable: Sendable {
     }
     private var folded: [UInt8] = []
     private var entries: [Entry] = []
-    /// Open addressing, linear probing, at most half full. A slot holds the high 32 bits of its
-    /// key's hash and the entry number + 1 (0: empty), so a probe rarely touches another entry.
+    /// Open addressing, linear probing, at most half full. A slot holds its key's hash tag (the low
+    /// 32 bits of the hash, in the slot's high half) and the entry number + 1 (0: empty), so a
+    /// probe rarely touches another entry. The slot index is the tag's low bits, so the table
+    /// grows from its slots alone (`grow`), without reading a key; only keys with the same first
+    /// slot share those bits, and their tags differ in the 32 − log2(slots) bits above (9 at 8M
+    /// slots), so about one look-up in a thousand meets another key's tag and compares its bytes.
     private var slots: [UInt64] = Array(repeating: 0, count: 1024)
     let seed: UInt64
     /// Whether keys that differ only in ASCII case are the same key (ids); otherwise bytes must match.
@@ -43,7 +47,7 @@ struct KeyTable: Sendable {
         slots.withUnsafeBufferPointer { slots in
             guard !slots.isEmpty else { return nil }  // released
             let mask = slots.count - 1
-            let tag = hash >> 32
+            let tag = hash & 0xFFFF_FFFF
             var i = Int(truncatingIfNeeded: hash) & mask
             while true {
                 let slot = slots[i]
@@ -65,8 +69,8 @@ struct KeyTable: Sendable {
     /// one `find` after another leaves them one after the other. Here each step is a tight loop over
     /// the whole batch whose loads do not wait on one another, so the memory system serves many at
     /// once: first every key's slot, then the entries those name, then the key bytes. Only a key
-    /// whose slot's 32-bit hash tag names another key (about one in four billion) takes the
-    /// ordinary `find`.
+    /// whose slot's hash tag names another key (rare, see `slots`) takes the ordinary `find`. A key
+    /// that repeats the one before it (the lines of one order share a customer) is looked up once.
     func findAll(_ keys: [UnsafeRawBufferPointer], owners: [UInt32]? = nil, hashes: [UInt64], into found: inout [Int]) {
         precondition(keys.count == hashes.count && found.count == keys.count && (owners?.count ?? keys.count) == keys.count)
         /// Still to settle with `find`.
@@ -78,9 +82,13 @@ struct KeyTable: Sendable {
             }
             let mask = slots.count - 1
             for k in hashes.indices {
+                if repeated(k) {
+                    found[k] = unsettled
+                    continue
+                }
                 // The first slot with the key's hash tag (most likely its own), or an empty slot: the
                 // key is not in the table. The probe stays within a cache line or two.
-                let tag = hashes[k] >> 32
+                let tag = hashes[k] & 0xFFFF_FFFF
                 var i = Int(truncatingIfNeeded: hashes[k]) & mask
                 var slot = slots[i]
                 while slot != 0, slot >> 32 != tag {
@@ -98,7 +106,12 @@ struct KeyTable: Sendable {
             }
         }
         for k in keys.indices where found[k] == unsettled {
-            found[k] = find(owner: owners?[k] ?? 0, keys[k], hash: hashes[k]) ?? -1
+            found[k] = repeated(k) ? found[k - 1] : find(owner: owners?[k] ?? 0, keys[k], hash: hashes[k]) ?? -1
+        }
+
+        /// Whether key `k` is key `k - 1` again (same hash, owner and bytes).
+        func repeated(_ k: Int) -> Bool {
+            k > 0 && hashes[k] == hashes[k - 1] && (owners?[k] ?? 0) == (owners?[k - 1] ?? 0) && sameBytes(keys[k], keys[k - 1])
         }
     }
 
@@ -111,11 +124,8 @@ struct KeyTable: Sendable {
         } else {
             folded.append(contentsOf: bytes)
         }
-        if 2 * (e + 1) > slots.count {
-            grow()
-        } else {
-            place(e, hash: hash)
-        }
+        if 2 * (e + 1) > slots.count { grow() }
+        place(e, hash: hash)
         return e
     }
 
@@ -200,20 +210,22 @@ struct KeyTable: Sendable {
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask
         while slots[i] != 0 { i = (i + 1) & mask }
-        slots[i] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(e + 1)
+        slots[i] = (hash << 32) | UInt64(e + 1)
     }
 
-    /// Doubles the slots and places every entry again (its hash recomputed from its stored key).
+    /// Doubles the slots and places every slot again at its tag's new index: one pass over the old
+    /// slots, whose places in the new table come in order, and no key is read or hashed again.
     private mutating func grow() {
-        slots = Array(repeating: 0, count: slots.count * 2)
-        for e in entries.indices {
-            let entry = entries[e]
-            let hash = folded.withUnsafeBytes {
-                KeyTable.hash(seed: seed, owner: entry.owner,
-                              UnsafeRawBufferPointer(rebasing: $0[entry.start..<(entry.start + Int(entry.count))]),
-                              ignoringCase: ignoresCase)
+        let old = slots
+        slots = Array(repeating: 0, count: old.count * 2)
+        let mask = slots.count - 1
+        precondition(mask <= Int(UInt32.max), "a key table of more than 2^32 slots")
+        slots.withUnsafeMutableBufferPointer { new in
+            for slot in old where slot != 0 {
+                var i = Int(truncatingIfNeeded: slot >> 32) & mask
+                while new[i] != 0 { i = (i + 1) & mask }
+                new[i] = slot
             }
-            place(e, hash: hash)
         }
     }
 
@@ -266,3 +278,8 @@ struct KeyTable: Sendable {
 
 /// Keeps a value the optimiser would otherwise prove unused (and remove the loads behind it).
 @inline(never) func keepAlive(_ value: UInt64) {}
+
+/// Whether `a` and `b` hold the same bytes.
+@inline(__always) func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+}

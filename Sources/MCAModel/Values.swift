@@ -176,14 +176,26 @@ struct KeySpellings<Value: Sendable>: Sendable {
             }
         }
 
+        /// `count` (1...8) bytes at `p` as a word, first byte lowest, zero above: two overlapping
+        /// loads rather than a call to copy a few bytes.
+        @inline(__always) private static func load(_ p: UnsafeRawPointer, count n: Int) -> UInt64 {
+            func word<T: FixedWidthInteger & UnsignedInteger>(_: T.Type, at i: Int) -> UInt64 {
+                UInt64(T(littleEndian: (p + i).loadUnaligned(as: T.self)))
+            }
+            switch n {
+            case 8: return word(UInt64.self, at: 0)
+            case 4...7: return word(UInt32.self, at: 0) | word(UInt32.self, at: n - 4) << (8 * UInt64(n - 4))
+            case 2...3: return word(UInt16.self, at: 0) | word(UInt16.self, at: n - 2) << (8 * UInt64(n - 2))
+            default: return word(UInt8.self, at: 0)
+            }
+        }
+
         /// Up to eight bytes from `offset` as a word (first byte lowest, zero past the end), folded
         /// to lower case; `nil` unless every one of them is an ASCII letter or digit.
         @inline(__always) private static func plainWord(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> UInt64? {
             let n = min(max(bytes.count - offset, 0), 8)
             guard n > 0 else { return 0 }
-            var w: UInt64 = 0
-            withUnsafeMutableBytes(of: &w) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])) }
-            w = UInt64(littleEndian: w)
+            let w = Packed.load(bytes.baseAddress! + offset, count: n)
             let ones: UInt64 = 0x0101_0101_0101_0101, highs = 0x80 &* ones
             // Each byte with its high bit set when it lies in lo...hi (bytes below 0x80; no carries).
             func within(_ x: UInt64, _ lo: UInt8, _ hi: UInt8) -> UInt64 {

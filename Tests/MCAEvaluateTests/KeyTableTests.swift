@@ -42,8 +42,35 @@ private func insert(_ t: inout KeyTable, _ key: String, owner: UInt32 = 0) -> In
         var t = KeyTable(seed: 42)
         for n in 0..<20_000 { #expect(insert(&t, "Customer-\(n)") == n) }
         #expect(t.count == 20_000)
-        for n in stride(from: 0, to: 20_000, by: 7) { #expect(find(t, "CUSTOMER-\(n)") == n) }
+        var missing: [Int] = []
+        for n in 0..<20_000 where find(t, "CUSTOMER-\(n)") != n { missing.append(n) }
+        #expect(missing.isEmpty, "\(missing.count) keys not found, the first: \(missing.prefix(5))")
         #expect(find(t, "customer-20000") == nil)
+    }
+
+    /// A key that repeats the one before it is looked up once and answered the same; a repeat with
+    /// another owner, in another case or of another length is looked up on its own.
+    @Test func findAllAnswersRepeatedKeysAsFindDoes() {
+        var t = KeyTable(seed: 7)
+        for n in 0..<5_000 { _ = insert(&t, "3F2504E0-4F89-11D3-9A0C-\(n)", owner: UInt32(n % 4)) }
+        var probes: [(String, UInt32)] = []
+        for n in stride(from: 0, to: 5_000, by: 3) {
+            let key = "3F2504E0-4F89-11D3-9A0C-\(n)", owner = UInt32(n % 4)
+            probes += [(key, owner), (key, owner), (key.lowercased(), owner), (key, owner + 1), (key, owner + 1),
+                       (key + "0", owner), ("", 0), ("", 0)]
+        }
+        let expected = probes.map { find(t, $0.0, owner: $0.1) ?? -1 }
+        let pointers = probes.map { probe in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: probe.0.utf8.count, alignment: 1)
+            buffer.copyBytes(from: Array(probe.0.utf8))
+            return UnsafeRawBufferPointer(buffer)
+        }
+        defer { for p in pointers { UnsafeMutableRawBufferPointer(mutating: p).deallocate() } }
+        var found = [Int](repeating: 7, count: probes.count)
+        t.findAll(pointers, owners: probes.map(\.1), hashes: zip(pointers, probes).map { t.hash(owner: $1.1, $0) }, into: &found)
+        #expect(found == expected)
+        #expect(found.filter { $0 >= 0 }.count >= 3 * 1_667)  // the key twice and lower-cased, per stride
+        #expect(found.contains(-1))
     }
 
     @Test func aCaseSensitiveTableKeepsCaseVariantsApart() {
