@@ -97,19 +97,21 @@ struct Ingestion {
                     next += 1
                 case .customer, .rejected: break
                 }
-                consume(records[i], customer: customer, prepared: known, text: text, of: spec, into: &summary, findings: &found)
+                consume(records[i], issues: batch.issues, customer: customer, prepared: known, text: text, of: spec,
+                        into: &summary, findings: &found)
             }
         } }
     }
 
     /// Evaluates one mapped record and accounts for it: read, then accepted or rejected.
-    private func consume(_ record: MappedRecord, customer: CustomerDirectory.Resolution, prepared: Evaluator.PreparedLine, text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary,
-                         findings found: inout [Finding]) {
+    private func consume(_ record: MappedRecord, issues: [RowIssue], customer: CustomerDirectory.Resolution, prepared: Evaluator.PreparedLine,
+                         text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary, findings found: inout [Finding]) {
         summary.rowsRead += 1
-        for w in record.warnings { found.append(Finding(file: spec.path, line: record.line, issue: w)) }
-        summary.warnings += record.warnings.count
+        let warnings = Int(record.issueStart)..<(Int(record.issueStart) + Int(record.warningCount))
+        for w in issues[warnings] { found.append(Finding(file: spec.path, line: record.line, issue: w)) }
+        summary.warnings += warnings.count
         let rejection: RowIssue? = switch record.row {
-        case .rejected(let issue): issue
+        case .rejected: issues[warnings.upperBound]
         case .customer(let row): evaluator.add(CustomerRowView(row: row, text: text))
         case .agreement(let row): evaluator.add(AgreementRowView(row: row, text: text), customer: customer)
         case .order(let line): evaluator.add(OrderLineView(line: line, text: text), customer: customer, prepared: prepared)
@@ -137,6 +139,8 @@ struct Ingestion {
     /// Records as the mapper left them, with what the evaluator needs to take them.
     struct Batch: Sendable {
         var records: [MappedRecord] = []
+        /// The records' warnings and rejections (`MappedRecord.issueStart`).
+        var issues: [RowIssue] = []
         /// The texts of the records.
         var text = PackedText()
         /// The customer id of each agreement row or order line, in order, until the evaluating thread looks them up…
@@ -159,7 +163,8 @@ struct Ingestion {
         }
     }
 
-    /// One record as the mapper left it, with its line and the warnings that keep it.
+    /// One record as the mapper left it, with its line and the warnings that keep it. It holds no
+    /// reference (texts and issues are in its batch), so records are copied without counting any.
     struct MappedRecord: Sendable {
         enum Row: Sendable {
             case customer(PackedCustomerRow)
@@ -167,10 +172,13 @@ struct Ingestion {
             case agreement(PackedAgreementRow)
             /// Its customer is in the batch's `customers`.
             case order(PackedOrderLine)
-            case rejected(RowIssue)
+            /// Why: the batch's issue after the record's warnings.
+            case rejected
         }
         var line: Int
-        var warnings: [RowIssue]
+        /// The record's warnings are the batch's `issues[issueStart..<(issueStart + warningCount)]`.
+        var issueStart: Int32
+        var warningCount: Int32
         var row: Row
     }
 
@@ -241,9 +249,15 @@ struct Ingestion {
     /// rows, order lines) into the batch's ids to look up.
     private static func map(_ raw: RawRecord, kind: InputKind, mapper: RowMapper, into batch: inout Batch) -> MappedRecord {
         func mapped<Row>(_ result: Result<RowMapper.Mapped<Row>, RowIssue>, _ wrap: (Row) -> MappedRecord.Row) -> MappedRecord {
+            let start = Int32(truncatingIfNeeded: batch.issues.count)
             switch result {
-            case .failure(let issue): return MappedRecord(line: raw.line, warnings: raw.warnings, row: .rejected(issue))
-            case .success(let m): return MappedRecord(line: raw.line, warnings: m.warnings, row: wrap(m.row))
+            case .failure(let issue):
+                batch.issues.append(contentsOf: raw.warnings)
+                batch.issues.append(issue)
+                return MappedRecord(line: raw.line, issueStart: start, warningCount: Int32(raw.warnings.count), row: .rejected)
+            case .success(let m):
+                if !m.warnings.isEmpty { batch.issues.append(contentsOf: m.warnings) }
+                return MappedRecord(line: raw.line, issueStart: start, warningCount: Int32(m.warnings.count), row: wrap(m.row))
             }
         }
         switch kind {
