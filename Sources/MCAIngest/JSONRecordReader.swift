@@ -277,9 +277,7 @@ private struct JSONItemParser {
             var line = lines[i]
             lines[i] = Self.placeholder
             defer { lines[i] = line }
-            for f in allFields where line[f] == nil {
-                if let v = record[f] { line[f] = v }
-            }
+            line.fillAbsent(allFields, from: record)
             if line.rejection == nil { line.rejection = itemIssue ?? record.rejection }
             try emit(line)
         }

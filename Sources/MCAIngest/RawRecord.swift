@@ -75,6 +75,25 @@ public struct RawRecord: Sendable {
         hasSpans = true
     }
 
+    /// Whether the record has a value for `field` (empty counts).
+    public func has(_ field: Field) -> Bool {
+        spans[2 * field.rawValue + 1] >= 0 || (hasValues && values[field.rawValue] != nil)
+    }
+
+    /// Sets a field from bytes already checked to be valid UTF-8 unless it already has a value:
+    /// the first occurrence of a field wins. No String is made.
+    public mutating func setIfAbsent(_ field: Field, validUTF8 value: UnsafeRawBufferPointer) {
+        if !has(field) { setValidUTF8(field, value) }
+    }
+
+    /// Gives each of `fields` that this record has no value for the value `other` has (an order's
+    /// fields for its line items), as bytes.
+    public mutating func fillAbsent(_ fields: some Sequence<Field>, from other: RawRecord) {
+        for field in fields where !has(field) {
+            other.withUTF8(field) { if let value = $0 { setValidUTF8(field, value) } }
+        }
+    }
+
     /// Sets a field unless it already has a value: the first occurrence of a field wins.
     public mutating func setIfAbsent(_ field: Field, _ value: String) {
         if values[field.rawValue] == nil, spans[2 * field.rawValue + 1] < 0 {

@@ -85,7 +85,7 @@ extension XMLParseState {
             if textOverflow {
                 reject(target, "the value of \(field) is longer than \(maxFieldBytes) bytes")
             } else {
-                set(field, String(decoding: text, as: UTF8.self), target)
+                text.withUnsafeBytes { set(field, $0, target) }
             }
         case .record:
             if orderOpen {
@@ -160,16 +160,16 @@ extension XMLParseState {
                 reject(target, "the value of \(field) is longer than \(maxFieldBytes) bytes")
                 continue
             }
-            set(field, Self.attributeValue(UnsafeBufferPointer(start: start, count: length)), target)
+            Self.withAttributeValue(UnsafeBufferPointer(start: start, count: length)) { set(field, $0, target) }
         }
     }
 
     /// Without entity substitution libxml2 hands a `&` written as `&amp;` or `&#38;` in an
     /// attribute value over as the five bytes `&#38;` (for its tree builder to re-parse). Every
     /// `&` in the value starts such a sequence, so each one stands for a single `&`.
-    static func attributeValue(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    static func withAttributeValue<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         guard let start = bytes.baseAddress, memchr(start, 0x26, bytes.count) != nil else {
-            return String(decoding: bytes, as: UTF8.self)
+            return body(UnsafeRawBufferPointer(bytes))
         }
         var out = [UInt8]()
         out.reserveCapacity(bytes.count)
@@ -184,15 +184,21 @@ extension XMLParseState {
                 i += 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out.withUnsafeBytes(body)
     }
 
-    private mutating func set(_ field: Field, _ value: String, _ target: XMLFieldTarget) {
+    /// Sets a field of the record or the order, as bytes: no String is made. libxml2 hands over
+    /// UTF-8; should a value not be valid, it is repaired as a String would be (U+FFFD).
+    private mutating func set(_ field: Field, _ value: UnsafeRawBufferPointer, _ target: XMLFieldTarget) {
+        guard UTF8Text.isValid(value) else {
+            var repaired = String(decoding: value.bindMemory(to: UInt8.self), as: UTF8.self)
+            return repaired.withUTF8 { set(field, UnsafeRawBufferPointer($0), target) }
+        }
         switch target {
-        case .record: record.setIfAbsent(field, value)
+        case .record: record.setIfAbsent(field, validUTF8: value)
         case .order:
-            if order[field] == nil {
-                order[field] = value
+            if !order.has(field) {
+                order.setValidUTF8(field, value)
                 orderFields.append(field)
             }
         }
@@ -217,9 +223,7 @@ extension XMLParseState {
         // In place, so no line item's storage is copied.
         for i in 0..<orderItemCount {
             guard failure == nil else { break }
-            for field in orderFields where orderItems[i][field] == nil {
-                orderItems[i][field] = order[field]
-            }
+            orderItems[i].fillAbsent(orderFields, from: order)
             if orderItems[i].rejection == nil { orderItems[i].rejection = order.rejection }
             deliver(orderItems[i])
         }
