@@ -36,7 +36,7 @@ public struct CSVRecordReader: RecordReader {
             throw FatalInputError(line: scanner.recordLine, code: .missingColumn,
                                   message: "required column missing from the header: \(wanted.joined(separator: "; "))")
         }
-        let mapped = columns.enumerated().compactMap { i, f in f.map { (i, $0) } }
+        let mapped = columns.enumerated().compactMap { i, f in f.map { (column: i, field: $0) } }
 
         var record = RawRecord()
         while try scanner.next() {
@@ -49,14 +49,16 @@ public struct CSVRecordReader: RecordReader {
             }
             if let problem = scanner.problem { record.rejection = RowIssue(.malformedRow, problem) }
             // The usual record is plain ASCII: then no field needs checking, and one copy serves all
-            // fields but those with doubled quotes.
+            // fields but those with doubled quotes, set in one pass.
             let plain = scanner.recordIsPlainASCII
-            let base = plain ? record.appendBytes(scanner.recordBytes) : 0
-            for (i, field) in mapped where i < count {
-                if plain, let range = scanner.plainRange(at: i) {
-                    record.setSpan(field, start: base + range.lowerBound, count: range.count)
-                    continue
-                }
+            var escaped = false
+            if plain {
+                let base = record.appendBytes(scanner.recordBytes)
+                escaped = record.withSpans { scanner.setPlainSpans($0, mapped: mapped, base: base) }
+            }
+            // Otherwise, and for fields with doubled quotes, field by field.
+            for (i, field) in mapped where i < count && (!plain || escaped) {
+                if plain, !scanner.hasEscapes(at: i) { continue }  // set above
                 if scanner.containsNUL(at: i) {
                     record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
                     continue
@@ -312,10 +314,27 @@ final class CSVScanner {
         return bad == 0
     }
 
-    /// Field `i`'s place within `recordBytes` when its bytes are its value (no doubled quotes).
-    func plainRange(at i: Int) -> Range<Int>? {
-        let f = fields[i]
-        return f.hasEscapes ? nil : (f.start - recordStart)..<(f.end - recordStart)
+    /// Whether field `i` was quoted and holds doubled quotes to collapse.
+    func hasEscapes(at i: Int) -> Bool { fields[i].hasEscapes }
+
+    /// Sets the span of every mapped field of a plain record whose bytes are its value (no doubled
+    /// quotes): `base` is where `recordBytes` start in the record's storage. Returns whether some
+    /// mapped field has doubled quotes (left for the caller).
+    func setPlainSpans(_ spans: UnsafeMutableBufferPointer<Int>, mapped: [(column: Int, field: Field)], base: Int) -> Bool {
+        let offset = base - recordStart
+        var escaped = false
+        fields.withUnsafeBufferPointer { fields in
+            for (column, field) in mapped where column < fields.count {
+                let f = fields[column]
+                if f.hasEscapes {
+                    escaped = true
+                    continue
+                }
+                spans[2 * field.rawValue] = f.start + offset
+                spans[2 * field.rawValue + 1] = f.end - f.start
+            }
+        }
+        return escaped
     }
 
     private func bytes(at i: Int) -> UnsafeRawBufferPointer {
