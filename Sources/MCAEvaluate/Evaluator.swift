@@ -384,57 +384,66 @@ public final class Evaluator {
     /// What `reportSeatLines` returns, from the kept lines read in place (no copy of a state, so no reference counting).
     private func layOut(_ kept: SeatLines, order: [Int], rank: [Int32], judge: Judge,
                         summary: inout Summary) -> (ReportSeatLines, [OutcomeBrief]) {
-        // The subscriptions with seats grouped by their customer's rank (a counting sort): the
-        // customer at rank r has group[bounds[r]..<bounds[r + 1]], newest entry first. Both passes
-        // read the subscriptions front to back, and the customers are then read in report order,
-        // rather than following a chain of subscriptions from one random place to the next.
+        // The seat lines are placed by their customer's rank (a counting sort): the customer at rank
+        // r has lines[bounds[r]..<bounds[r + 1]] and ids[idBounds[r]..<idBounds[r + 1]]. Both passes
+        // read the subscriptions front to back and write each line and id at its final place, so
+        // no subscription is read in report order, from one random place to the next.
         let count = Int32(truncatingIfNeeded: kept.subscriptions.count + kept.ungrouped.count)
         var bounds = [Int32](repeating: 0, count: customers.count + 1)
-        var idBytes = 0  // of the ids of those subscriptions, for the layout's capacity
-        for n in 0..<count where kept.seats(n) > 0 {
-            bounds[Int(rank[Int(kept.customer(n))]) + 1] += 1
-            idBytes += kept.idCount(n)
-        }
-        for r in 0..<customers.count { bounds[r + 1] += bounds[r] }
-        var fill = Array(bounds.dropFirst())
-        var group = [Int32](repeating: 0, count: Int(bounds[customers.count]))
+        var idBounds = [Int](repeating: 0, count: customers.count + 1)
         for n in 0..<count where kept.seats(n) > 0 {
             let r = Int(rank[Int(kept.customer(n))])
-            fill[r] -= 1
-            group[Int(fill[r])] = n
+            bounds[r + 1] += 1
+            idBounds[r + 1] += kept.idCount(n)
         }
+        for r in 0..<customers.count {
+            bounds[r + 1] += bounds[r]
+            idBounds[r + 1] += idBounds[r]
+        }
+        // Each customer's part is filled from its end, so its lines come newest entry first, as
+        // the listing order below expects of lines that tie.
+        var fill = Array(bounds.dropFirst()), idFill = Array(idBounds.dropFirst())
+        var lines = [SeatLineText](repeating: SeatLineText(offer: 0, idCount: -1, seats: 0, idStart: 0), count: Int(bounds[customers.count]))
+        var ids = [UInt8](repeating: 0, count: idBounds[customers.count])
+        ids.withUnsafeMutableBufferPointer { ids in
+            for n in 0..<count where kept.seats(n) > 0 {
+                let r = Int(rank[Int(kept.customer(n))])
+                fill[r] -= 1
+                let idCount = kept.withId(n) { id -> Int32 in
+                    guard let id else { return -1 }
+                    idFill[r] -= id.count
+                    // A spelling differs from its key only in ASCII case, so it has the key's length.
+                    precondition(idFill[r] >= idBounds[r], "a subscription id longer than its key")
+                    if let base = id.baseAddress { (ids.baseAddress! + idFill[r]).update(from: base, count: id.count) }
+                    return Int32(id.count)
+                }
+                lines[Int(fill[r])] = SeatLineText(offer: kept.offer(n), idCount: idCount, seats: kept.seats(n),
+                                                   idStart: idCount < 0 ? 0 : idFill[r])
+            }
+        }
+        precondition(idFill == Array(idBounds.dropLast()), "a subscription id shorter than its key")
         fill = []
-        var lines = ReportSeatLines(customers: customers.count, lines: group.count, idBytes: idBytes)
+        idFill = []
         var briefs: [OutcomeBrief] = []
         briefs.reserveCapacity(customers.count)
-        var held: [Int32] = []  // the customer's subscriptions with seats, in list order
         // Counted here, then into the summary: a dictionary update per customer costs a hash each.
         let statuses = CustomerStatus.allCases
         var byStatus = [Int](repeating: 0, count: statuses.count)
         customers.withUnsafeBufferPointer { states in
-            // The customers come in report order, their states and subscriptions from all over
-            // memory: a chunk's states, subscriptions and ids are loaded first, in a loop whose
-            // loads do not wait on one another (as in `KeyTable.findAll`), then laid out from the cache.
+            // The customers' states are read in report order, from all over memory: a chunk's states
+            // are loaded first, in a loop whose loads do not wait on one another (as in
+            // `KeyTable.findAll`), then judged from the cache.
             for chunk in stride(from: 0, to: order.count, by: 64) {
                 let chunkEnd = min(chunk + 64, order.count)
                 var touched: UInt64 = 0
-                for r in chunk..<chunkEnd {
-                    touched &+= UInt64(truncatingIfNeeded: states[order[r]].texts.start)
-                    for k in Int(bounds[r])..<Int(bounds[r + 1]) { touched &+= kept.readAhead(group[k]) }
-                }
+                for r in chunk..<chunkEnd { touched &+= UInt64(truncatingIfNeeded: states[order[r]].texts.start) }
                 keepAlive(touched)
                 for r in chunk..<chunkEnd {
-                    let i = order[r]
-                    held.removeAll(keepingCapacity: true)
-                    held.append(contentsOf: group[Int(bounds[r])..<Int(bounds[r + 1])])
-                    if held.count > 1 { held.sort(by: { kept.listedBefore($0, $1, offers: offers) }) }
+                    let held = Int(bounds[r])..<Int(bounds[r + 1])
+                    if held.count > 1 { ids.withUnsafeBufferPointer { ids in lines[held].sort { listedBefore($0, $1, ids: ids) } } }
                     var seats = 0
-                    for n in held {
-                        seats += kept.seats(n)
-                        kept.withId(n) { lines.append(offer: kept.offer(n), seats: kept.seats(n), id: $0) }
-                    }
-                    lines.endCustomer()
-                    let brief = judge.brief(states.baseAddress! + i, seats: seats, hasSeatSubscriptions: !held.isEmpty)
+                    for k in held { seats += lines[k].seats }
+                    let brief = judge.brief(states.baseAddress! + order[r], seats: seats, hasSeatSubscriptions: !held.isEmpty)
                     byStatus[statuses.firstIndex(of: brief.status)!] += 1
                     if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
                     if brief.seatChanges.isBlocking {
@@ -446,7 +455,22 @@ public final class Evaluator {
             }
         }
         for (k, status) in statuses.enumerated() where byStatus[k] > 0 { summary.byStatus[status, default: 0] += byStatus[k] }
-        return (lines, briefs)
+        return (ReportSeatLines(lines: lines, ids: ids, starts: bounds), briefs)
+    }
+
+    /// The order of a customer's subscriptions: by subscription id ignoring ASCII case (the byte
+    /// order of their keys, the ids folded to lower case, so no String is made), lines without an
+    /// id last, by offer id then seats.
+    private func listedBefore(_ a: SeatLineText, _ b: SeatLineText, ids: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch (a.idCount >= 0, b.idCount >= 0) {
+        case (true, true):
+            return foldedBytesSortBefore(span(ids, a.idStart, a.idCount)!, span(ids, b.idStart, b.idCount)!)
+        case (true, false): return true
+        case (false, true): return false
+        case (false, false):
+            let x = offers[Int(a.offer)].id ?? "", y = offers[Int(b.offer)].id ?? ""
+            return x != y ? x < y : a.seats < b.seats
+        }
     }
 }
 
@@ -515,14 +539,6 @@ private struct SeatLines {
         n < groupedCount ? subscriptions[Int(n)].offer : ungrouped[Int(n - groupedCount)].offer
     }
 
-    /// Loads what `seats`, `offer` and `withId` read of line `n` (its state and id), for a read
-    /// ahead: the returned value is only to keep the loads.
-    func readAhead(_ n: Int32) -> UInt64 {
-        guard n < groupedCount else { return UInt64(truncatingIfNeeded: ungrouped[Int(n - groupedCount)].seats) }
-        let spelled = subscriptions[Int(n)].spelling?.utf8.first ?? 0
-        return UInt64(truncatingIfNeeded: subscriptions[Int(n)].seats) &+ UInt64(spelled) &+ keys.readAhead(Int(n))
-    }
-
     /// The length of `withId`'s bytes (0 without an id): a spelling differs from the key only in
     /// ASCII case, so it is the key's length.
     func idCount(_ n: Int32) -> Int { n < groupedCount ? keys.keyCount(Int(n)) : 0 }
@@ -532,21 +548,6 @@ private struct SeatLines {
         guard n < groupedCount else { return body(nil) }
         if var spelling = subscriptions[Int(n)].spelling { return spelling.withUTF8 { body($0) } }
         return keys.withKey(Int(n)) { body($0) }
-    }
-
-    /// The order of a customer's `subscriptions`: by subscription id ignoring ASCII case (the byte
-    /// order of the keys, which are the ids folded to lower case, so no String is made), lines
-    /// without an id last, by offer id then seats.
-    func listedBefore(_ a: Int32, _ b: Int32, offers: [(id: String?, name: String?)]) -> Bool {
-        switch (a < groupedCount, b < groupedCount) {
-        case (true, true):
-            return keys.withKey(Int(a)) { x in keys.withKey(Int(b)) { y in bytesSortBefore(x, y) } }
-        case (true, false): return true
-        case (false, true): return false
-        case (false, false):
-            let x = offers[Int(offer(a))].id ?? "", y = offers[Int(offer(b))].id ?? ""
-            return x != y ? x < y : seats(a) < seats(b)
-        }
     }
 }
 
@@ -558,32 +559,29 @@ private struct ReportSeatLines: Sendable {
     /// The lines of the customer at position p: lines[starts[p]..<starts[p + 1]].
     private(set) var starts: [Int32] = [0]
 
-    init(customers: Int, lines: Int = 0, idBytes: Int = 0) {
-        starts.reserveCapacity(customers + 1)
-        self.lines.reserveCapacity(lines)
-        ids.reserveCapacity(idBytes)
-    }
+    init() {}
 
-    mutating func append(offer: Int32, seats: Int, id: UnsafeBufferPointer<UInt8>?) {
-        lines.append(SeatLineText(offer: offer, idCount: id.map { Int32($0.count) } ?? -1, seats: seats, idStart: ids.count))
-        if let id { ids.append(contentsOf: id) }
+    init(lines: [SeatLineText], ids: [UInt8], starts: [Int32]) {
+        self.lines = lines
+        self.ids = ids
+        self.starts = starts
     }
-
-    mutating func endCustomer() { starts.append(Int32(lines.count)) }
 }
 
-/// Whether `x` sorts before `y` byte by byte (a prefix first), eight bytes at a time.
-@inline(__always) private func bytesSortBefore(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+/// Whether `x` sorts before `y` byte by byte with ASCII letters folded to lower case (a prefix
+/// first), eight bytes at a time: the order of the keys a `KeyTable` ignoring case holds.
+@inline(__always) private func foldedBytesSortBefore(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
     let n = min(x.count, y.count)
     var i = 0
     while i + 8 <= n {
-        let a = UInt64(bigEndian: UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: UInt64.self))
-        let b = UInt64(bigEndian: UnsafeRawPointer(y.baseAddress! + i).loadUnaligned(as: UInt64.self))
+        let a = UInt64(bigEndian: KeyTable.foldedWord(UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: UInt64.self)))
+        let b = UInt64(bigEndian: KeyTable.foldedWord(UnsafeRawPointer(y.baseAddress! + i).loadUnaligned(as: UInt64.self)))
         if a != b { return a < b }
         i += 8
     }
     while i < n {
-        if x[i] != y[i] { return x[i] < y[i] }
+        let a = x[i] >= 0x41 && x[i] <= 0x5A ? x[i] | 0x20 : x[i], b = y[i] >= 0x41 && y[i] <= 0x5A ? y[i] | 0x20 : y[i]
+        if a != b { return a < b }
         i += 1
     }
     return x.count < y.count
@@ -645,7 +643,7 @@ private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
         self.lines = freeze(lines.lines)
         self.ids = freeze(lines.ids)
         self.starts = freeze(lines.starts)
-        lines = ReportSeatLines(customers: 0)
+        lines = ReportSeatLines()
         var bytes: [UInt8] = []
         var refs: [OfferText] = []
         for (id, name) in offers {

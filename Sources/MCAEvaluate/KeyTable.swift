@@ -142,13 +142,6 @@ struct KeyTable: Sendable {
     /// The length of entry `e`'s key.
     func keyCount(_ e: Int) -> Int { Int(entries[e].count) }
 
-    /// Loads entry `e` and the start of its key, for a read ahead: the value is only to keep the loads.
-    func readAhead(_ e: Int) -> UInt64 {
-        let entry = entries[e]
-        guard entry.count > 0 else { return 0 }
-        return folded.withUnsafeBufferPointer { UInt64($0[entry.start]) }
-    }
-
     /// Every entry number, ordered as the keys' bytes sort (folded keys: as their lower-cased texts
     /// would). Sorts eight-byte prefixes and reads whole keys only where prefixes tie.
     func sortedEntries() -> [Int] {
@@ -263,7 +256,7 @@ struct KeyTable: Sendable {
     }
 
     /// Eight bytes with A–Z folded to a–z at once; other bytes, UTF-8 ones included, unchanged.
-    @inline(__always) private static func foldedWord(_ w: UInt64) -> UInt64 {
+    @inline(__always) static func foldedWord(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let low7 = w & (0x7F * ones)
         // High bit set in each byte of low7 that is >= 'A' and not >= '['; no carries, as low7 < 0x80.
