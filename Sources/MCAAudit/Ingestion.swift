@@ -76,7 +76,7 @@ struct Ingestion {
             for i in records.indices {
                 switch records[i].row {
                 case .order(let line):
-                    lines.append((OrderLineView(line: line, text: text), batch.customers[next]))
+                    lines.append((OrderLineView(row: line, text: text), batch.customers[next]))
                     next += 1
                 case .agreement: next += 1
                 case .customer, .rejected: break
@@ -114,7 +114,7 @@ struct Ingestion {
         case .rejected: issues[warnings.upperBound]
         case .customer(let row): evaluator.add(CustomerRowView(row: row, text: text))
         case .agreement(let row): evaluator.add(AgreementRowView(row: row, text: text), customer: customer)
-        case .order(let line): evaluator.add(OrderLineView(line: line, text: text), customer: customer, prepared: prepared)
+        case .order(let line): evaluator.add(OrderLineView(row: line, text: text), customer: customer, prepared: prepared)
         }
         if let rejection {
             summary.rowsRejected += 1

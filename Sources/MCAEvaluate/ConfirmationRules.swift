@@ -20,12 +20,12 @@ public struct ConfirmationRules: Sendable {
     public func defects(of record: ConfirmationRecord) -> [Defect] {
         var text = PackedText()
         let packed = PackedConfirmation(record, into: &text)
-        return text.bytes.withUnsafeBytes { defects(of: ConfirmationView(record: packed, text: $0)) }.list
+        return text.bytes.withUnsafeBytes { defects(of: ConfirmationView(row: packed, text: $0)) }.list
     }
 
     /// Every defect of a packed record.
     func defects(of view: ConfirmationView) -> DefectBits {
-        let r = view.record
+        let r = view.row
         var d = DefectBits()
         if r.firstName.isAbsent { d.insert(.missingFirstName) }
         if r.lastName.isAbsent { d.insert(.missingLastName) }

@@ -99,7 +99,7 @@ public final class Evaluator {
             return RowIssue(.unknownCustomer, "agreement for customer '\(view.unpacked.customerId)', who is not in the customers export")
         }
         if let record = view.record {
-            if Policy.counts(record.bytes(record.record.agreementType), typeKey: agreementTypeKey) {
+            if Policy.counts(record.bytes(record.row.agreementType), typeKey: agreementTypeKey) {
                 fold(record, into: i)
             } else {
                 otherAgreementTypes += 1
@@ -112,12 +112,12 @@ public final class Evaluator {
     public func add(_ line: OrderLine) -> RowIssue? {
         var text = PackedText()
         let packed = PackedOrderLine(line, into: &text)
-        return text.bytes.withUnsafeBytes { add(OrderLineView(line: packed, text: $0)) }
+        return text.bytes.withUnsafeBytes { add(OrderLineView(row: packed, text: $0)) }
     }
 
     /// Adds an order line whose texts are still bytes: a String is made only for what is kept.
     public func add(_ view: OrderLineView) -> RowIssue? {
-        add(view, customer: customerDirectory.resolve(view.bytes(view.line.customerId)))
+        add(view, customer: customerDirectory.resolve(view.bytes(view.row.customerId)))
     }
 
     /// What `prepare` found for one order line of a batch, for `add` to take with that line.
@@ -149,7 +149,7 @@ public final class Evaluator {
                 guard let i = customer.index, i < customers.count else { continue }
                 // The line's customer: read for the violation rule.
                 touched &+= UInt64(customers[i].cloud == .public ? 1 : 0)
-                let line = view.line
+                let line = view.row
                 guard line.status.isLive, isSeatLine(line), !line.subscriptionId.isAbsent else { continue }
                 let owner = UInt32(truncatingIfNeeded: i), id = view.bytes(line.subscriptionId)
                 keys.append(id)
@@ -174,7 +174,7 @@ public final class Evaluator {
     /// Adds an order line whose customer id a `CustomerDirectory` has already looked up, with what
     /// `prepare` found for it (`.none`: nothing).
     public func add(_ view: OrderLineView, customer: CustomerDirectory.Resolution, prepared: PreparedLine = .none) -> RowIssue? {
-        let line = view.line
+        let line = view.row
         guard let i = customer.index else {
             let u = view.unpacked
             return RowIssue(.unknownCustomer,
@@ -199,7 +199,7 @@ public final class Evaluator {
 
     private func fold(_ record: ConfirmationView, into i: Int) {
         let defects = rules.defects(of: record)
-        let date = record.record.date
+        let date = record.row.date
         customers.withUnsafeMutableBufferPointer { all in
             // In place: no copy of the customer's state per record.
             let c = all.baseAddress! + i
@@ -256,7 +256,7 @@ public final class Evaluator {
     /// Keeps the line if it is its subscription's latest so far (SPEC 3.4: by date, order id, line
     /// item). `known`: the subscription's entry when `prepare` found it, else -1.
     private func keepSeatLine(_ view: OrderLineView, customer: Int, known: Int) {
-        let line = view.line
+        let line = view.row
         guard !line.subscriptionId.isAbsent else {
             ungrouped.append(SubscriptionState(view, customer: customer, offer: offer(view)))
             return
@@ -293,14 +293,14 @@ public final class Evaluator {
     /// The interned offer id and name of a line.
     private func offer(_ view: OrderLineView) -> Int32 {
         offerKey.removeAll(keepingCapacity: true)
-        offerKey.append(contentsOf: view.bytes(view.line.offerId).bindMemory(to: UInt8.self))
+        offerKey.append(contentsOf: view.bytes(view.row.offerId).bindMemory(to: UInt8.self))
         offerKey.append(0xFF)  // never in UTF-8: ("ab", "c") and ("a", "bc") stay apart
-        offerKey.append(contentsOf: view.bytes(view.line.offerName).bindMemory(to: UInt8.self))
+        offerKey.append(contentsOf: view.bytes(view.row.offerName).bindMemory(to: UInt8.self))
         return offerKey.withUnsafeBytes { key in
             let hash = offerKeys.hash(key)
             if let e = offerKeys.find(key, hash: hash) { return Int32(e) }
             let e = offerKeys.insert(key, hash: hash)
-            offers.append((view.string(view.line.offerId), view.string(view.line.offerName)))
+            offers.append((view.string(view.row.offerId), view.string(view.row.offerName)))
             return Int32(e)
         }
     }
@@ -825,7 +825,7 @@ private struct SubscriptionState: @unchecked Sendable {
 
     /// The state of `view`'s line; `orderId` is reused when it holds the line's bytes (no new String).
     init(_ view: OrderLineView, customer: Int, offer: Int32, orderId: CompactText? = nil) {
-        let line = view.line
+        let line = view.row
         self.customer = Int32(truncatingIfNeeded: customer)
         self.offer = offer
         date = line.creationDate

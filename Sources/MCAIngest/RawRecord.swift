@@ -97,14 +97,6 @@ public struct RawRecord: Sendable {
         }
     }
 
-    /// Sets a field unless it already has a value: the first occurrence of a field wins.
-    public mutating func setIfAbsent(_ field: Field, _ value: String) {
-        if values[field.rawValue] == nil, spans[2 * field.rawValue + 1] < 0 {
-            values[field.rawValue] = value
-            hasValues = true
-        }
-    }
-
     /// Clears every value and problem for reuse, keeping the storage.
     public mutating func reset(line: Int) {
         self.line = line

@@ -22,7 +22,7 @@ public struct RowMapper: Sendable {
     }
 
     public func orderLine(_ raw: RawRecord) -> Result<Mapped<OrderLine>, RowIssue> {
-        unpacked(raw, packedOrderLine) { OrderLineView(line: $0, text: $1).unpacked }
+        unpacked(raw, packedOrderLine) { OrderLineView(row: $0, text: $1).unpacked }
     }
 
     /// A row mapped by a packing function, with its texts made into Strings by `unpack`.

@@ -105,13 +105,14 @@ public struct PackedOrderLine: Sendable {
     }
 }
 
-/// A packed order line with the bytes its spans point into; valid while those bytes are.
-public struct OrderLineView {
-    public let line: PackedOrderLine
+/// A packed row (an order line, a customers or agreements row, a confirmation) with the bytes
+/// its spans point into; valid while those bytes are.
+public struct PackedView<Row> {
+    public let row: Row
     public let text: UnsafeRawBufferPointer
 
-    public init(line: PackedOrderLine, text: UnsafeRawBufferPointer) {
-        self.line = line
+    public init(row: Row, text: UnsafeRawBufferPointer) {
+        self.row = row
         self.text = text
     }
 
@@ -121,18 +122,22 @@ public struct OrderLineView {
 
     /// A field's text, `nil` when absent.
     public func string(_ span: PackedText.Span) -> String? { span.string(in: text) }
+}
 
+public typealias OrderLineView = PackedView<PackedOrderLine>
+
+extension PackedView where Row == PackedOrderLine {
     /// The line with its texts as Strings.
     public var unpacked: OrderLine {
-        OrderLine(orderId: string(line.orderId) ?? "", customerId: string(line.customerId) ?? "",
-                  creationDate: line.creationDate, status: line.status, lineItemNumber: line.lineItemNumber,
-                  offerId: string(line.offerId), offerName: string(line.offerName),
-                  subscriptionId: string(line.subscriptionId), quantity: line.quantity,
-                  billingType: line.billingType, transactionType: transactionType)
+        OrderLine(orderId: string(row.orderId) ?? "", customerId: string(row.customerId) ?? "",
+                  creationDate: row.creationDate, status: row.status, lineItemNumber: row.lineItemNumber,
+                  offerId: string(row.offerId), offerName: string(row.offerName),
+                  subscriptionId: string(row.subscriptionId), quantity: row.quantity,
+                  billingType: row.billingType, transactionType: transactionType)
     }
 
     /// The line's transaction type, with the text of an unlisted one.
     public var transactionType: TransactionType {
-        TransactionType(code: line.transaction, otherKey: string(line.otherTransaction) ?? "")
+        TransactionType(code: row.transaction, otherKey: string(row.otherTransaction) ?? "")
     }
 }

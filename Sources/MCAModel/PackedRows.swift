@@ -85,74 +85,40 @@ public struct PackedAgreementRow: Sendable {
     }
 }
 
-/// A packed confirmation with the bytes its spans point into; valid while those bytes are.
-public struct ConfirmationView {
-    public let record: PackedConfirmation
-    public let text: UnsafeRawBufferPointer
+public typealias ConfirmationView = PackedView<PackedConfirmation>
+public typealias CustomerRowView = PackedView<PackedCustomerRow>
+public typealias AgreementRowView = PackedView<PackedAgreementRow>
 
-    public init(record: PackedConfirmation, text: UnsafeRawBufferPointer) {
-        self.record = record
-        self.text = text
-    }
-
-    /// A field's bytes (empty when absent).
-    @inline(__always)
-    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer { span.bytes(in: text) }
-
+extension PackedView where Row == PackedConfirmation {
     public var dateAgreed: DateField {
-        if let date = record.date { return .date(date) }
-        return record.unreadableDate.isAbsent ? .missing : .invalid(record.unreadableDate.string(in: text) ?? "")
+        if let date = row.date { return .date(date) }
+        return row.unreadableDate.isAbsent ? .missing : .invalid(string(row.unreadableDate) ?? "")
     }
 
     /// The record with its texts as Strings.
     public var unpacked: ConfirmationRecord {
-        ConfirmationRecord(firstName: record.firstName.string(in: text), lastName: record.lastName.string(in: text),
-                           email: record.email.string(in: text), phoneNumber: record.phoneNumber.string(in: text),
-                           dateAgreed: dateAgreed, agreementType: record.agreementType.string(in: text),
-                           templateId: record.templateId.string(in: text),
-                           recordedByRole: record.recordedByRole.string(in: text))
+        ConfirmationRecord(firstName: string(row.firstName), lastName: string(row.lastName), email: string(row.email),
+                           phoneNumber: string(row.phoneNumber), dateAgreed: dateAgreed,
+                           agreementType: string(row.agreementType), templateId: string(row.templateId),
+                           recordedByRole: string(row.recordedByRole))
     }
 }
 
-/// A packed customers row with the bytes its spans point into; valid while those bytes are.
-public struct CustomerRowView {
-    public let row: PackedCustomerRow
-    public let text: UnsafeRawBufferPointer
-
-    public init(row: PackedCustomerRow, text: UnsafeRawBufferPointer) {
-        self.row = row
-        self.text = text
-    }
-
-    @inline(__always)
-    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer { span.bytes(in: text) }
-
-    public var embedded: ConfirmationView? { row.embedded.map { ConfirmationView(record: $0, text: text) } }
+extension PackedView where Row == PackedCustomerRow {
+    public var embedded: ConfirmationView? { row.embedded.map { ConfirmationView(row: $0, text: text) } }
 
     /// The row with its texts as Strings.
     public var unpacked: CustomerRow {
-        CustomerRow(customerId: row.customerId.string(in: text) ?? "", companyName: row.companyName.string(in: text) ?? "",
-                    domain: row.domain.string(in: text), cloud: row.cloud, embedded: embedded?.unpacked)
+        CustomerRow(customerId: string(row.customerId) ?? "", companyName: string(row.companyName) ?? "",
+                    domain: string(row.domain), cloud: row.cloud, embedded: embedded?.unpacked)
     }
 }
 
-/// A packed agreements row with the bytes its spans point into; valid while those bytes are.
-public struct AgreementRowView {
-    public let row: PackedAgreementRow
-    public let text: UnsafeRawBufferPointer
-
-    public init(row: PackedAgreementRow, text: UnsafeRawBufferPointer) {
-        self.row = row
-        self.text = text
-    }
-
-    @inline(__always)
-    public func bytes(_ span: PackedText.Span) -> UnsafeRawBufferPointer { span.bytes(in: text) }
-
-    public var record: ConfirmationView? { row.record.map { ConfirmationView(record: $0, text: text) } }
+extension PackedView where Row == PackedAgreementRow {
+    public var record: ConfirmationView? { row.record.map { ConfirmationView(row: $0, text: text) } }
 
     /// The row with its texts as Strings.
     public var unpacked: AgreementRow {
-        AgreementRow(customerId: row.customerId.string(in: text) ?? "", record: record?.unpacked)
+        AgreementRow(customerId: string(row.customerId) ?? "", record: record?.unpacked)
     }
 }

@@ -79,7 +79,7 @@ import Testing
                                                 .transactionType: " Trans-Fer "]), into: &text).get()
         #expect(m.row.transaction == .other)
         #expect(!m.row.transaction.needsConfirmation)
-        let unpacked = text.bytes.withUnsafeBytes { OrderLineView(line: m.row, text: $0).unpacked }
+        let unpacked = text.bytes.withUnsafeBytes { OrderLineView(row: m.row, text: $0).unpacked }
         #expect(unpacked.transactionType == .other("transfer"))
         let listed = try mapper.packedOrderLine(raw([.orderId: "o2", .customerId: "c", .creationDate: "2018-11-09",
                                                      .transactionType: "Remove Quantity"]), into: &text).get()
@@ -90,7 +90,7 @@ import Testing
                              transactionType: .other("swap"))
         var t2 = PackedText()
         let packed = PackedOrderLine(line, into: &t2)
-        #expect(t2.bytes.withUnsafeBytes { OrderLineView(line: packed, text: $0).unpacked.transactionType } == .other("swap"))
+        #expect(t2.bytes.withUnsafeBytes { OrderLineView(row: packed, text: $0).unpacked.transactionType } == .other("swap"))
     }
 
     @Test(arguments: ["-1", "1.5", "+3", "five", "1e3"])
