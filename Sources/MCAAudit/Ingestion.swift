@@ -24,6 +24,9 @@ struct Ingestion {
 
     static let batchSize = 4096
     static let batchesAhead = 8
+    /// After this many rows of a file, its number of rows is estimated from the bytes they took
+    /// (`Batch.expectedMoreRows`).
+    static let rowsBeforeEstimate = 16 * batchSize
 
     init(mapper: RowMapper, delimiter: UInt8, evaluator: Evaluator) {
         self.mapper = mapper
@@ -52,6 +55,7 @@ struct Ingestion {
                 case .rows(var batch):
                     batch.resolveCustomers(in: customers)
                     consume(batch, of: spec, into: &summary, findings: &found)
+                    if let more = batch.expectedMoreRows { evaluator.expect(more, moreRowsOf: spec.kind) }
                 case .fileEnd(let sha256):
                     summary.sha256 = sha256
                     break reading
@@ -147,8 +151,15 @@ struct Ingestion {
         var customerIds: [PackedText.Span] = []
         /// …all at once (`CustomerDirectory.resolve(all:)`): the customer of each agreement row or order line.
         var customers: [CustomerDirectory.Resolution] = []
+        /// Set on one batch of a large file: about how many rows follow it, for `Evaluator.expect`.
+        var expectedMoreRows: Int?
 
-        init() { records.reserveCapacity(Ingestion.batchSize) }
+        /// An empty batch with room for a full one whose texts take `textBytes`.
+        init(textBytes: Int = 0) {
+            records.reserveCapacity(Ingestion.batchSize)
+            customerIds.reserveCapacity(Ingestion.batchSize)
+            text = PackedText(capacity: textBytes)
+        }
 
         var isFull: Bool { records.count == Ingestion.batchSize || text.isFull }
 
@@ -220,14 +231,20 @@ struct Ingestion {
             throw AuditFailure(.noInput, "\(e.path): cannot read \(spec.kind.rawValue) file: \(e.reason)")
         }
         var batch = Batch()
+        var rows = 0
         do {
             try reader(for: spec.format, delimiter: delimiter).read(source, schema: .forKind(spec.kind)) { raw in
                 let record = map(raw, kind: spec.kind, mapper: mapper, into: &batch)
                 batch.records.append(record)
+                rows += 1
+                if rows == Ingestion.rowsBeforeEstimate, let size = source.size {
+                    batch.expectedMoreRows = expectedMoreRows(after: rows, bytesRead: source.bytesRead, of: size)
+                }
                 if batch.isFull {
                     try deliver(batch)
-                    // New storage: the delivered batch is the other thread's now.
-                    batch = Batch()
+                    // New storage: the delivered batch is the other thread's now. The next batch's
+                    // texts likely take about as much room: a little more, so that they need no copy.
+                    batch = Batch(textBytes: batch.text.bytes.count + batch.text.bytes.count / 8)
                 }
             }
             if !batch.records.isEmpty {
@@ -243,6 +260,15 @@ struct Ingestion {
             throw AuditFailure(.noInput, "\(e.path): read failed: \(e.reason)")
         }
         return hasher.hexDigest()
+    }
+
+    /// About how many rows follow the first `rows` of a file of `size` bytes, when reading them took
+    /// `bytesRead`: the rest of the file is taken to hold rows of the same length. The bytes read run
+    /// ahead of the rows by at most a reader's chunk, which a tenth more makes up for.
+    static func expectedMoreRows(after rows: Int, bytesRead: Int, of size: Int) -> Int? {
+        guard rows > 0, bytesRead > 0, size >= bytesRead else { return nil }
+        let total = Double(rows) * Double(size) / Double(bytesRead) * 1.1
+        return max(0, Int(min(total, Double(Int32.max))) - rows)
     }
 
     /// Maps one record into `batch`: its texts into the batch's text, its customer id (agreement

@@ -43,6 +43,8 @@ public final class Evaluator {
     private var violationCustomers: [Int32] = []
     /// Agreement rows of another agreement type, accepted and ignored.
     public private(set) var otherAgreementTypes = 0
+    /// Order lines added with a known customer, for `expect`.
+    private var orderLinesAdded = 0
 
     public init(policy: Policy, asOf: DayDate, runDate: DayDate) {
         self.policy = policy
@@ -54,6 +56,48 @@ public final class Evaluator {
         self.agreementTypeKey = normalizedKey(policy.agreementType)
     }
 
+    /// A hint that about `count` more rows of `kind` are coming: the tables those rows add to get
+    /// room for them now, as the rows so far filled them, rather than doubling (and copying every
+    /// entry) again and again. Room that no row fills costs address space, not memory, as no page
+    /// of it is touched; a guess too low only costs the growth there would have been anyway. A
+    /// guess too high (a file whose first rows are much shorter than the rest) is bounded: room is
+    /// made for at most `reservationLimit` bytes per table family, so it cannot ask for more memory
+    /// than the machine could give.
+    public func expect(_ count: Int, moreRowsOf kind: InputKind) {
+        guard count > 0 else { return }
+        switch kind {
+        case .customers:
+            let keyBytes = customerKeys.averageKeyCount, textBytes = customerTexts.averageCount
+            let more = Evaluator.affordable(count, bytesEach: MemoryLayout<CustomerState>.stride + KeyTable.entryStride + keyBytes + textBytes)
+            customers.reserveCapacity(customers.count + more)
+            customerKeys.reserveCapacity(more: more, bytesEach: keyBytes)
+            customerTexts.reserveCapacity(more: more)
+        case .orders:
+            // New subscriptions come at about the rate they came so far; a quarter more for safety.
+            guard orderLinesAdded > 0, !subscriptions.isEmpty else { return }
+            let rate = min(1, Double(subscriptions.count) / Double(orderLinesAdded) * 1.25)
+            let keyBytes = subscriptionKeys.averageKeyCount
+            // In Double, bounded before it becomes an Int again (`count` may be Int.max).
+            let expected = Int(min(Double(count) * rate, Double(Int32.max)))
+            let more = Evaluator.affordable(expected, bytesEach: MemoryLayout<SubscriptionState>.stride + KeyTable.entryStride + keyBytes)
+            subscriptions.reserveCapacity(subscriptions.count + more)
+            subscriptionKeys.reserveCapacity(more: more, bytesEach: keyBytes)
+        case .agreements:
+            break  // an agreement row adds no entry
+        }
+    }
+
+    /// The most bytes `expect` makes room for at once: a quarter of the machine's memory (at least 256 MiB).
+    static let reservationLimit: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return 1 << 28 }
+        return max(1 << 28, pages / 4 * pageSize)
+    }()
+
+    /// `count`, or fewer so that `count × bytesEach` stays within `reservationLimit`.
+    static func affordable(_ count: Int, bytesEach: Int) -> Int {
+        min(count, reservationLimit / max(bytesEach, 1))
+    }
 
     /// The customers added so far, by id: once every customer is in, another thread can look up the
     /// customers of agreement rows and order lines with it while this one evaluates.
@@ -180,6 +224,7 @@ public final class Evaluator {
             return RowIssue(.unknownCustomer,
                             "order '\(u.orderId)' line \(u.lineItemNumber) is for customer '\(u.customerId)', who is not in the customers export")
         }
+        orderLinesAdded += 1
         guard line.status.isLive else { return nil }
         if isSeatLine(line) { keepSeatLine(view, customer: i, known: Int(prepared.subscription)) }
         // Fields are read in place: copying the customer's state per line would retain all of it.
@@ -765,8 +810,16 @@ private struct CustomerTexts: Sendable {
         var domainCount: Int32
     }
     private(set) var bytes: [UInt8] = []
+    /// How many customers' texts `bytes` holds.
+    private var count = 0
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// The average length of a customer's texts so far (0 without customers).
+    var averageCount: Int { count == 0 ? 0 : (bytes.count + count - 1) / count }
+
+    /// Makes room for the texts of `more` customers as long as those so far.
+    mutating func reserveCapacity(more: Int) { bytes.reserveCapacity(bytes.count + more * averageCount) }
 
     mutating func append(_ row: CustomerRowView) -> Ref {
         func add(_ span: PackedText.Span) -> Int32 {
@@ -775,6 +828,7 @@ private struct CustomerTexts: Sendable {
             return span.count
         }
         let start = bytes.count
+        count += 1
         // An empty id or name (a row made in code; the mapper rejects them) is empty, not absent.
         return Ref(start: start, idCount: max(add(row.row.customerId), 0), nameCount: max(add(row.row.companyName), 0),
                    domainCount: add(row.row.domain))
@@ -788,6 +842,7 @@ private struct CustomerTexts: Sendable {
         let count = Int(r.idCount) + Int(r.nameCount) + Int(max(r.domainCount, 0))
         var copy = r
         copy.start = bytes.count
+        self.count += 1
         other.bytes.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r.start..<(r.start + count)])) }
         return copy
     }

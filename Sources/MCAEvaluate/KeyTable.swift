@@ -42,6 +42,19 @@ struct KeyTable: Sendable {
 
     var count: Int { entries.count }
 
+    /// Makes room for `more` keys of about `bytesEach` bytes, so that adding them copies nothing.
+    /// The slots still grow as keys come: they are the part that is written (zeroed) when reserved.
+    mutating func reserveCapacity(more: Int, bytesEach: Int) {
+        entries.reserveCapacity(entries.count + more)
+        folded.reserveCapacity(folded.count + more * bytesEach)
+    }
+
+    /// The bytes an entry takes besides its key's.
+    static let entryStride = MemoryLayout<Entry>.stride
+
+    /// The average length of the keys so far (0 without keys).
+    var averageKeyCount: Int { entries.isEmpty ? 0 : (folded.count + entries.count - 1) / entries.count }
+
     /// The entry of a key, `nil` when it is not in the table. `hash` is `hash(owner:bytes:)`.
     func find(owner: UInt32 = 0, _ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
         slots.withUnsafeBufferPointer { slots in
@@ -232,7 +245,12 @@ struct KeyTable: Sendable {
             h = mix(h, ignoringCase ? foldedWord(w) : w)
             i += 8
         }
-        if i < n {
+        if i < n, n >= 8 {
+            // The last eight bytes, shifted so that only those not hashed yet are left: the same
+            // word as gathering them one by one (below), in one load.
+            let w = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> (8 * UInt64(8 - (n - i)))
+            h = mix(h, ignoringCase ? foldedWord(w) : w)
+        } else if i < n {
             var tail: UInt64 = 0
             var shift: UInt64 = 0
             while i < n {

@@ -23,6 +23,10 @@ public final class FileByteSource: ByteSource {
     private let fd: Int32
     public let path: String
     private let observer: ((UnsafeRawBufferPointer) -> Void)?
+    /// The file's size when it is a regular file (a pipe has none).
+    public let size: Int?
+    /// Bytes read so far.
+    public private(set) var bytesRead = 0
 
     public init(path: String, observer: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -35,6 +39,7 @@ public final class FileByteSource: ByteSource {
         self.fd = fd
         self.path = path
         self.observer = observer
+        self.size = (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
     }
 
     deinit { close(fd) }
@@ -47,6 +52,7 @@ public final class FileByteSource: ByteSource {
                 if errno == EINTR { continue }
                 throw FileReadError(path: path, reason: String(cString: strerror(errno)))
             }
+            bytesRead += n
             if n > 0, let observer { observer(UnsafeRawBufferPointer(start: base, count: n)) }
             return n
         }

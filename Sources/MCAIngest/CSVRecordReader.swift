@@ -38,37 +38,40 @@ public struct CSVRecordReader: RecordReader {
         }
         let mapped = columns.enumerated().compactMap { i, f in f.map { (column: i, field: $0) } }
 
-        var record = RawRecord()
-        while try scanner.next() {
-            record.reset(line: scanner.recordLine)
-            let count = scanner.fieldCount
-            if count != columns.count {
-                record.warnings.append(RowIssue(.raggedRow, count > columns.count
-                    ? "\(count) fields where the header has \(columns.count); the extra fields are ignored"
-                    : "\(count) fields where the header has \(columns.count); the missing fields are empty"))
-            }
-            if let problem = scanner.problem { record.rejection = RowIssue(.malformedRow, problem) }
-            // The usual record is plain ASCII: then no field needs checking, and one copy serves all
-            // fields but those with doubled quotes, set in one pass.
-            let plain = scanner.recordIsPlainASCII
-            var escaped = false
-            if plain {
-                let base = record.appendBytes(scanner.recordBytes)
-                escaped = record.withSpans { scanner.setPlainSpans($0, mapped: mapped, base: base) }
-            }
-            // Otherwise, and for fields with doubled quotes, field by field.
-            for (i, field) in mapped where i < count && (!plain || escaped) {
-                if plain, !scanner.hasEscapes(at: i) { continue }  // set above
-                if scanner.containsNUL(at: i) {
-                    record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
-                    continue
+        // Read through a buffer pointer: iterating the array itself would count a reference per record.
+        try mapped.withUnsafeBufferPointer { mapped in
+            var record = RawRecord()
+            while try scanner.next() {
+                record.reset(line: scanner.recordLine)
+                let count = scanner.fieldCount
+                if count != columns.count {
+                    record.warnings.append(RowIssue(.raggedRow, count > columns.count
+                        ? "\(count) fields where the header has \(columns.count); the extra fields are ignored"
+                        : "\(count) fields where the header has \(columns.count); the missing fields are empty"))
                 }
-                guard scanner.withValidUTF8(at: i, { record.setValidUTF8(field, $0) }) else {
-                    record.rejection = record.rejection ?? RowIssue(.invalidUTF8, "invalid UTF-8 in column '\(columnNames[i])'")
-                    continue
+                if let problem = scanner.problem { record.rejection = RowIssue(.malformedRow, problem) }
+                // The usual record is plain ASCII: then no field needs checking, and one copy serves all
+                // fields but those with doubled quotes, set in one pass.
+                let plain = scanner.recordIsPlainASCII
+                var escaped = false
+                if plain {
+                    let base = record.appendBytes(scanner.recordBytes)
+                    escaped = record.withSpans { scanner.setPlainSpans($0, mapped: mapped, base: base) }
                 }
+                // Otherwise, and for fields with doubled quotes, field by field.
+                for (i, field) in mapped where i < count && (!plain || escaped) {
+                    if plain, !scanner.hasEscapes(at: i) { continue }  // set above
+                    if scanner.containsNUL(at: i) {
+                        record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
+                        continue
+                    }
+                    guard scanner.withValidUTF8(at: i, { record.setValidUTF8(field, $0) }) else {
+                        record.rejection = record.rejection ?? RowIssue(.invalidUTF8, "invalid UTF-8 in column '\(columnNames[i])'")
+                        continue
+                    }
+                }
+                try emit(record)
             }
-            try emit(record)
         }
     }
 }
@@ -92,7 +95,11 @@ final class CSVScanner {
     private var end = 0
     private var eof = false
     private var atFileStart = true
-    private var fields: [FieldRange] = []
+    /// The current record's fields, `fields[0..<fieldCount]`, in storage that only grows: an
+    /// array's append would check uniqueness and count references for every field.
+    private var fields: UnsafeMutablePointer<FieldRange>
+    private var fieldCapacity = 64
+    private(set) var fieldCount = 0
     private var scratch: [UInt8] = []
     /// The line the next record starts on (1-based).
     private var line = 1
@@ -105,7 +112,6 @@ final class CSVScanner {
     private var recordStart = 0
     /// Why the current record is malformed (text after a closing quote), if it is.
     private(set) var problem: String?
-    var fieldCount: Int { fields.count }
 
     private static let quote = UInt8(ascii: "\"")
     private static let lf = UInt8(ascii: "\n")
@@ -119,9 +125,13 @@ final class CSVScanner {
         self.source = source
         self.delimiter = delimiter
         buffer = .allocate(byteCount: initialCapacity, alignment: 16)
+        fields = .allocate(capacity: fieldCapacity)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        fields.deallocate()
+    }
 
     /// Advances to the next non-blank record; false at the end of the input.
     func next() throws -> Bool {
@@ -143,7 +153,7 @@ final class CSVScanner {
                 recordLine = line
                 line += consumedLines
                 start = recordEnd
-                if fields.count == 1, fields[0].start == fields[0].end, !fields[0].hasEscapes, problem == nil,
+                if fieldCount == 1, fields[0].start == fields[0].end, !fields[0].hasEscapes, problem == nil,
                    !isQuotedEmpty {
                     continue  // a blank line is no record
                 }
@@ -156,10 +166,14 @@ final class CSVScanner {
 
     /// Parses one record from `start`. On `.needMore` nothing is consumed.
     private func parseRecord() throws -> Outcome {
-        var fields = self.fields
-        self.fields = []
-        defer { self.fields = fields }
-        fields.removeAll(keepingCapacity: true)
+        // The fields are counted in a local, and stored where `fields` points (grown when full).
+        var count = 0
+        defer { fieldCount = count }
+        @inline(__always) func add(_ field: FieldRange) {
+            if count == fieldCapacity { growFields() }
+            fields[count] = field
+            count += 1
+        }
         problem = nil
         isQuotedEmpty = false
         var lines = 0
@@ -191,12 +205,12 @@ final class CSVScanner {
                     }
                     pos += 1
                 }
-                fields.append(FieldRange(start: fieldStart, end: pos, hasEscapes: hasEscapes))
+                add(FieldRange(start: fieldStart, end: pos, hasEscapes: hasEscapes))
                 if pos == fieldStart { isQuotedEmpty = true }
                 pos += 1  // closing quote
                 if pos < end, b[pos] != delim, b[pos] != CSVScanner.lf, b[pos] != CSVScanner.cr {
                     // Text after the closing quote: keep reading to the end of the field, reject the row.
-                    problem = problem ?? "text after the closing quote of field \(fields.count)"
+                    problem = problem ?? "text after the closing quote of field \(count)"
                     while pos < end, b[pos] != delim, b[pos] != CSVScanner.lf, b[pos] != CSVScanner.cr { pos += 1 }
                     if pos >= end, !eof { return .needMore }
                 }
@@ -221,7 +235,7 @@ final class CSVScanner {
                     pos += 1
                 }
                 if pos >= end, !eof { return .needMore }
-                fields.append(FieldRange(start: fieldStart, end: pos, hasEscapes: false))
+                add(FieldRange(start: fieldStart, end: pos, hasEscapes: false))
             }
             // Terminator.
             if pos >= end {  // end of file ends the record
@@ -241,6 +255,15 @@ final class CSVScanner {
             consumedLines = lines + 1
             return .complete
         }
+    }
+
+    /// Doubles the room for fields (a record with more fields than any before).
+    private func growFields() {
+        let bigger = UnsafeMutablePointer<FieldRange>.allocate(capacity: 2 * fieldCapacity)
+        bigger.moveInitialize(from: fields, count: fieldCapacity)
+        fields.deallocate()
+        fields = bigger
+        fieldCapacity *= 2
     }
 
     /// Moves the unread tail to the front, grows the buffer if a record fills it, reads more.
@@ -315,29 +338,32 @@ final class CSVScanner {
     }
 
     /// Whether field `i` was quoted and holds doubled quotes to collapse.
-    func hasEscapes(at i: Int) -> Bool { fields[i].hasEscapes }
+    func hasEscapes(at i: Int) -> Bool {
+        precondition(i < fieldCount)
+        return fields[i].hasEscapes
+    }
 
     /// Sets the span of every mapped field of a plain record whose bytes are its value (no doubled
     /// quotes): `base` is where `recordBytes` start in the record's storage. Returns whether some
     /// mapped field has doubled quotes (left for the caller).
-    func setPlainSpans(_ spans: UnsafeMutableBufferPointer<Int>, mapped: [(column: Int, field: Field)], base: Int) -> Bool {
+    func setPlainSpans(_ spans: UnsafeMutableBufferPointer<Int>, mapped: UnsafeBufferPointer<(column: Int, field: Field)>,
+                       base: Int) -> Bool {
         let offset = base - recordStart
         var escaped = false
-        fields.withUnsafeBufferPointer { fields in
-            for (column, field) in mapped where column < fields.count {
-                let f = fields[column]
-                if f.hasEscapes {
-                    escaped = true
-                    continue
-                }
-                spans[2 * field.rawValue] = f.start + offset
-                spans[2 * field.rawValue + 1] = f.end - f.start
+        for (column, field) in mapped where column < fieldCount {
+            let f = fields[column]
+            if f.hasEscapes {
+                escaped = true
+                continue
             }
+            spans[2 * field.rawValue] = f.start + offset
+            spans[2 * field.rawValue + 1] = f.end - f.start
         }
         return escaped
     }
 
     private func bytes(at i: Int) -> UnsafeRawBufferPointer {
+        precondition(i < fieldCount)
         let f = fields[i]
         return UnsafeRawBufferPointer(start: buffer.baseAddress! + f.start, count: f.end - f.start)
     }

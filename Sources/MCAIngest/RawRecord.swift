@@ -7,7 +7,7 @@ public struct RawRecord: Sendable {
     public var line: Int
     private var values: [String?]
     /// Field bytes kept without making a String (CSV): `spans[2f]` start, `spans[2f+1]` length (-1: none).
-    private var bytes: [UInt8] = []
+    private var bytes = GrowingBytes()
     private var spans: [Int]
     private var hasSpans = false
     /// Whether any field holds a String (XML, JSON, tests): the CSV fast path never does, so its
@@ -55,14 +55,14 @@ public struct RawRecord: Sendable {
         if hasValues { values[field.rawValue] = nil }
         spans[2 * field.rawValue] = bytes.count
         spans[2 * field.rawValue + 1] = value.count
-        bytes.append(contentsOf: value.bindMemory(to: UInt8.self))
+        bytes.append(value)
         hasSpans = true
     }
 
     /// Appends bytes (valid UTF-8) to the record's storage for `withSpans`; returns where they start.
     mutating func appendBytes(_ value: UnsafeRawBufferPointer) -> Int {
         let start = bytes.count
-        bytes.append(contentsOf: value.bindMemory(to: UInt8.self))
+        bytes.append(value)
         hasSpans = true  // so that `reset` empties the storage
         return start
     }
@@ -109,7 +109,7 @@ public struct RawRecord: Sendable {
                 var i = 1
                 while i < span.count { span[i] = -1; i += 2 }
             }
-            bytes.removeAll(keepingCapacity: true)
+            bytes.removeAll()
             hasSpans = false
         }
         rejection = nil

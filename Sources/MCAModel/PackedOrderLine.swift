@@ -22,15 +22,18 @@ public struct PackedText: Sendable {
         }
     }
 
-    public private(set) var bytes: [UInt8] = []
+    public private(set) var bytes = GrowingBytes()
 
     public init() {}
+
+    /// An empty buffer with room for `capacity` bytes.
+    public init(capacity: Int) { bytes = GrowingBytes(capacity: capacity) }
 
     /// Appends a value (trimmed already; `nil` or empty: absent).
     public mutating func append(_ value: UnsafeRawBufferPointer?) -> Span {
         guard let value, !value.isEmpty else { return .absent }
         let start = bytes.count
-        bytes.append(contentsOf: value.bindMemory(to: UInt8.self))
+        bytes.append(value)
         return Span(start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: value.count))
     }
 
@@ -45,10 +48,10 @@ public struct PackedText: Sendable {
     }
 
     /// Drops what was appended after `count` bytes (a row that turned out to be rejected).
-    public mutating func truncate(to count: Int) { bytes.removeSubrange(count...) }
+    public mutating func truncate(to count: Int) { bytes.truncate(to: count) }
 
     /// Empties the buffer for the next batch, keeping its storage.
-    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+    public mutating func removeAll() { bytes.removeAll() }
 
     /// A buffer past 1 GiB would overflow a span: the reader starts a new batch well before.
     public var isFull: Bool { bytes.count > 1 << 30 }

@@ -106,7 +106,7 @@ extension TextBuffer: TableCells {
 
     /// Ends a row written with `text`, `number` and `date`: its last separator becomes the CRLF line end.
     mutating func endCSVRow() {
-        if bytes.last == UInt8(ascii: ",") { bytes.removeLast() }
+        if bytes.last == UInt8(ascii: ",") { bytes.truncate(to: bytes.count - 1) }
         bytes.append(0x0D)
         bytes.append(0x0A)
     }

@@ -14,12 +14,19 @@ import Darwin
 final class ReportFile {
     /// Flush once the buffer holds this much; a row may overshoot it, which is harmless.
     static let bufferSize = 64 * 1024
+    /// Every this many bytes written, the disk writes of what is written so far are started
+    /// (`SystemCall.startWriteBack`), so they overlap the writing of this and the other files
+    /// rather than all waiting for the fsync before the report is published.
+    static let writeBackStep = 8 * 1024 * 1024
 
     let name: String
     let path: String
     private var descriptor: Int32
     private var buffer = TextBuffer(capacity: ReportFile.bufferSize + 4096)
     private var hasher = SHA256()
+    /// Bytes written so far, and how many of them have had their disk writes started.
+    private var written = 0
+    private var writeBackStarted = 0
 
     /// Creates `directory/name`; fails if it already exists.
     init(directory: String, name: String) throws {
@@ -54,6 +61,7 @@ final class ReportFile {
     /// Writes what is buffered, closes the file and returns the lower-case hex SHA-256 of everything written.
     func close() throws -> String {
         try flush()
+        startWriteBack()
         let fd = descriptor
         descriptor = -1
         guard SystemCall.close(fd) == 0 else { throw ReportWriteError.system("close", path: path) }
@@ -75,8 +83,15 @@ final class ReportFile {
                 }
                 offset += written
             }
+            written += raw.count
         }
-        buffer.bytes.removeAll(keepingCapacity: true)
+        buffer.bytes.removeAll()
+        if written - writeBackStarted >= ReportFile.writeBackStep { startWriteBack() }
+    }
+
+    private func startWriteBack() {
+        SystemCall.startWriteBack(descriptor, writeBackStarted..<written)
+        writeBackStarted = written
     }
 
     static func hex(_ digest: some Sequence<UInt8>) -> String {

@@ -5,11 +5,11 @@ import MCAModel
 /// Everything is appended as UTF-8 bytes straight into one array, so writing a row allocates
 /// nothing beyond the values themselves.
 struct TextBuffer {
-    var bytes: [UInt8] = []
+    var bytes = GrowingBytes()
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 0) { bytes = GrowingBytes(capacity: capacity) }
 
     mutating func append(_ text: String) {
         withUTF8Bytes(text) { bytes.append(contentsOf: $0) }
@@ -38,7 +38,7 @@ struct TextBuffer {
         appendPadded(day, width: 2)
     }
 
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    var text: String { bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
 
     private mutating func appendPadded(_ value: Int, width: Int) {
         var digits = 1

@@ -143,8 +143,8 @@ struct XLSXSheetSink: TableSink {
     }
 
     private func flush(_ cells: inout XLSXRowCells) throws {
-        try file.append { $0.bytes.append(contentsOf: cells.buffer.bytes) }
-        cells.buffer.bytes.removeAll(keepingCapacity: true)
+        try file.append { t in cells.buffer.bytes.withUnsafeBytes { t.bytes.append($0) } }
+        cells.buffer.bytes.removeAll()
     }
 }
 

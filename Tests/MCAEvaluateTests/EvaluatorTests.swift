@@ -349,3 +349,72 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(finished().0 != CustomerOutcomes(renamed))
     }
 }
+
+@Suite struct EvaluatorCapacityHintTests {
+    /// Customers with accents and apostrophes, several seat-based subscriptions each (ids in mixed
+    /// case), a repeated customer and lines for an unknown one.
+    private func feed(_ e: Evaluator, hints: Bool) -> [RowIssue?] {
+        var issues: [RowIssue?] = []
+        let names = ["Société Générale d'Études", "O'Brien & Sons, Ltd", "Ünïcode GmbH", "Contoso"]
+        for c in 0..<40 {
+            if hints, c == 3 { e.expect(10_000, moreRowsOf: .customers) }
+            if hints, c == 7 { e.expect(-5, moreRowsOf: .customers) }
+            // Far more than memory could hold (a file whose first rows are short): room is made for what fits.
+            if hints, c == 10 { e.expect(Int(Int32.max), moreRowsOf: .customers) }
+            let record = c % 3 == 0 ? nil : ConfirmationRecord(firstName: "Zoë", lastName: "D'Arcy", email: "zoe\(c)@contoso.com",
+                                                               phoneNumber: nil, dateAgreed: .date(d("2018-10-0\(c % 9 + 1)")),
+                                                               agreementType: nil, templateId: nil, recordedByRole: nil)
+            issues.append(e.add(CustomerRow(customerId: "CUST-\(c)", companyName: names[c % names.count], cloud: .public, embedded: record)))
+        }
+        issues.append(e.add(CustomerRow(customerId: "cust-5", companyName: "Duplicate", cloud: .public, embedded: nil)))
+        if hints { e.expect(1_000_000, moreRowsOf: .agreements) }
+        for n in 0..<600 {
+            // Before any order line, a hint for order lines has no rate to go by.
+            if hints, n == 0 { e.expect(50_000, moreRowsOf: .orders) }
+            if hints, n == 100 { e.expect(250_000, moreRowsOf: .orders) }
+            if hints, n == 400 { e.expect(3, moreRowsOf: .orders) }
+            if hints, n == 500 { e.expect(Int.max, moreRowsOf: .orders) }
+            let customer = n % 41 == 40 ? "UNKNOWN" : "cust-\(n % 40)"
+            let sub = n % 7 == 0 ? nil : (n % 2 == 0 ? "SUB-\(n % 23)" : "sub-\(n % 23)")
+            issues.append(e.add(OrderLine(orderId: "O-\(n / 3)", customerId: customer, creationDate: d(n % 2 == 0 ? "2018-11-10" : "2018-12-02"),
+                                          status: .completed, lineItemNumber: n % 3, offerId: "OFFER-\(n % 4)", subscriptionId: sub,
+                                          quantity: n % 17, billingType: n % 5 == 0 ? .usage : .license,
+                                          transactionType: n % 9 == 0 ? .renew : .new)))
+        }
+        return issues
+    }
+
+    @Test func aHintAsLargeAsAnIntIsBounded() {
+        let e = Evaluator(policy: .default, asOf: d("2019-01-15"), runDate: d("2019-01-15"))
+        #expect(e.add(CustomerRow(customerId: "C-1", companyName: "L'Oréal", cloud: .public, embedded: nil)) == nil)
+        e.expect(Int.max, moreRowsOf: .customers)
+        // Every line so far a new subscription: the rate is at its highest.
+        for n in 0..<10 {
+            #expect(e.add(OrderLine(orderId: "O-\(n)", customerId: "c-1", creationDate: d("2018-11-10"), status: .completed,
+                                    lineItemNumber: 1, offerId: "OFFER", subscriptionId: "SUB-\(n)", quantity: n + 1,
+                                    billingType: .license, transactionType: .new)) == nil)
+        }
+        e.expect(Int.max, moreRowsOf: .orders)
+        #expect(e.add(OrderLine(orderId: "O-10", customerId: "C-1", creationDate: d("2018-11-11"), status: .completed,
+                                lineItemNumber: 1, offerId: "OFFER", subscriptionId: "sub-3", quantity: 40,
+                                billingType: .license, transactionType: .new)) == nil)
+        let (customers, _, _) = e.finish()
+        #expect(customers.count == 1)
+        #expect(customers[0].subscriptions.map(\.seats) == [1, 2, 3, 40, 5, 6, 7, 8, 9, 10])
+    }
+
+    @Test func hintsOfAnySizeChangeNoOutcome() {
+        let plain = Evaluator(policy: .default, asOf: d("2019-01-15"), runDate: d("2019-01-15"))
+        let hinted = Evaluator(policy: .default, asOf: d("2019-01-15"), runDate: d("2019-01-15"))
+        let plainIssues = feed(plain, hints: false), hintedIssues = feed(hinted, hints: true)
+        #expect(plainIssues.map { $0?.code } == hintedIssues.map { $0?.code })
+        #expect(plainIssues.compactMap { $0 }.count == 1 + 14)  // the duplicate and the unknown customer's lines
+        let (a, av, asum) = plain.finish(), (b, bv, bsum) = hinted.finish()
+        #expect(a.count == 40)
+        #expect(Array(a) == Array(b))
+        #expect(av == bv)
+        #expect(!av.isEmpty)
+        #expect(asum == bsum)
+        #expect(a.contains { $0.companyName == "O'Brien & Sons, Ltd" && !$0.subscriptions.isEmpty })
+    }
+}

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 @testable import MCAEvaluate
 import MCAModel
 import Testing
@@ -16,6 +21,40 @@ private func insert(_ t: inout KeyTable, _ key: String, owner: UInt32 = 0) -> In
 }
 
 @Suite struct KeyTableTests {
+    @Test func everyByteOfKeysOfEveryLengthCountsInTheHashWithASCIICaseFolded() {
+        let t = KeyTable(seed: 0x5EED)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789-_éabcdefghijklm".utf8)
+        for n in 1...40 {
+            let key = Array(letters.prefix(n))
+            let h = key.withUnsafeBytes { t.hash($0) }
+            for k in 0..<n {
+                // The same key with byte k upper-cased hashes the same (when it is a letter)…
+                var upper = key
+                if upper[k] >= 0x61, upper[k] <= 0x7A { upper[k] -= 0x20 }
+                #expect(upper.withUnsafeBytes { t.hash($0) } == h, "length \(n), byte \(k) upper-cased")
+                // …and with byte k changed, differently: no byte is left out, the tail's included.
+                var other = key
+                other[k] ^= 0x01
+                #expect(other.withUnsafeBytes { t.hash($0) } != h, "length \(n), byte \(k) changed")
+            }
+        }
+    }
+
+    @Test func roomMadeAheadKeepsEveryKeyAndItsNumber() {
+        var t = KeyTable()
+        #expect(t.averageKeyCount == 0)
+        #expect(insert(&t, "CUST-0000001") == 0)
+        #expect(insert(&t, "Société-2") == 1)
+        #expect(t.averageKeyCount == 12)  // (12 + 11) / 2 bytes, rounded up
+        t.reserveCapacity(more: 50_000, bytesEach: t.averageKeyCount)
+        for i in 2..<30_000 { #expect(insert(&t, "Cust-\(i)") == i) }
+        t.reserveCapacity(more: 0, bytesEach: 0)
+        #expect(find(t, "cust-0000001") == 0)
+        #expect(find(t, "SOCIéTé-2") == 1)
+        for i in stride(from: 2, to: 30_000, by: 997) { #expect(find(t, "CUST-\(i)") == i) }
+        #expect(find(t, "cust-30000") == nil)
+    }
+
     @Test func idsMatchIgnoringASCIICaseOnly() {
         var t = KeyTable()
         #expect(insert(&t, "D7D81100-B626-4FB5-8892-5C49E3180BC8") == 0)
@@ -137,6 +176,18 @@ private func insert(_ t: inout KeyTable, _ key: String, owner: UInt32 = 0) -> In
 private extension String {
     var lowercasedASCII: String {
         String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+}
+
+@Suite struct EvaluatorReservationLimitTests {
+    @Test func roomIsMadeForAtMostAQuarterOfTheMemory() {
+        let limit = Evaluator.reservationLimit
+        let memory = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        #expect(limit >= 1 << 28)
+        #expect(limit <= max(1 << 28, memory / 4))
+        #expect(Evaluator.affordable(1_000_000, bytesEach: 100) == 1_000_000)
+        #expect(Evaluator.affordable(Int(Int32.max), bytesEach: 150) == limit / 150)
+        #expect(Evaluator.affordable(Int.max, bytesEach: 0) == limit)
     }
 }
 

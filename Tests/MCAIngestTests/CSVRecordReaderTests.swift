@@ -36,6 +36,22 @@ func readCSV(_ text: String, kind: InputKind = .customers, chunkSize: Int = 3,
         #expect(rows[0][.domain] == "tailspin.com")
     }
 
+    @Test(arguments: [5, 1 << 20])
+    func recordsWithMoreFieldsThanAnyBeforeAreReadWhole(chunkSize: Int) throws {
+        // The scanner's room for fields starts at 64 and doubles: these rows need it to grow twice.
+        let wide = (0..<150).map { $0 == 1 ? "\"Dupont, \"\"Père\"\" & Fils\"" : "x\($0)" }.joined(separator: ",")
+        let text = "Customer ID,Company Name,Domain\r\n" + "a-1,Contoso,contoso.com\r\n" + wide + "\r\n"
+            + (0..<300).map { "v\($0)" }.joined(separator: ",") + "\r\n" + "b-2,L'Oréal,loreal.fr\r\n"
+        let rows = try readCSV(text, chunkSize: chunkSize)
+        #expect(rows.map { $0[.customerId] } == ["a-1", "x0", "v0", "b-2"])
+        #expect(rows.map { $0[.companyName] } == ["Contoso", "Dupont, \"Père\" & Fils", "v1", "L'Oréal"])
+        #expect(rows.map { $0[.domain] } == ["contoso.com", "x2", "v2", "loreal.fr"])
+        #expect(rows[1].warnings.map(\.message) == ["150 fields where the header has 3; the extra fields are ignored"])
+        #expect(rows[2].warnings.map(\.message) == ["300 fields where the header has 3; the extra fields are ignored"])
+        #expect(rows[0].warnings.isEmpty && rows[3].warnings.isEmpty)
+        #expect(rows.allSatisfy { $0.rejection == nil })
+    }
+
     @Test func raggedRowsKeepTheNamedFieldsAndWarn() throws {
         let rows = try readCSV("id,name,cloud\na,A,public,extra\nb,B\n")
         #expect(rows[0][.cloud] == "public")

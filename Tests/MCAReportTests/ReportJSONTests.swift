@@ -307,6 +307,21 @@ import Testing
         #expect(try folder.text("report.json") == "keep")
     }
 
+    @Test func aFileLargerThanSeveralWriteBackStepsIsWrittenAndHashedWhole() throws {
+        let folder = NSTemporaryDirectory() + "mca-reportfile-\(UInt64.random(in: 0 ... .max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = try ReportFile(directory: folder, name: "big.csv")
+        for i in 0..<1_000_000 { try file.append("row \(i);été\n") }
+        let digest = try file.close()
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/big.csv"))
+        #expect(data.count == 16_888_890)
+        #expect(data.count > 2 * ReportFile.writeBackStep)
+        // Computed apart from the program (Python's hashlib over the same rows).
+        #expect(digest == "aaa70347fc8d39bc40d282c03223401bdd2bea7aa0541645090f629ecd0b5bf9")
+        #expect(String(decoding: data.suffix(18), as: UTF8.self) == "\nrow 999999;été\n")
+    }
+
     @Test func aLargeResultStreamsThroughManyBufferFlushes() throws {
         var result = SampleAudit.result()
         result.customers = CustomerOutcomes((0..<20_000).map { i in
