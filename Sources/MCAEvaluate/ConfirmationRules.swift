@@ -6,13 +6,14 @@ public struct ConfirmationRules: Sendable {
     public let policy: Policy
     /// The run date R: a dateAgreed after it is in the future.
     public let runDate: DayDate
-    private let roles: Set<String>
+    /// The authorised roles' normalised keys (a handful: compared one by one, without making a String per record).
+    private let roles: [String]
     private let templates: Set<String>?
 
     public init(policy: Policy, runDate: DayDate) {
         self.policy = policy
         self.runDate = runDate
-        roles = Set(policy.authorizedRoles.map(normalizedKey))
+        roles = Array(Set(policy.authorizedRoles.map(normalizedKey))).sorted()
         templates = policy.acceptedTemplateIds.map { Set($0.map { $0.lowercased() }) }
     }
 
@@ -40,7 +41,7 @@ public struct ConfirmationRules: Sendable {
         } else {
             d.insert(r.unreadableDate.isAbsent ? .missingDate : .invalidDate)
         }
-        if !r.recordedByRole.isAbsent, !roles.contains(normalizedKey(bytes: view.bytes(r.recordedByRole))) {
+        if !r.recordedByRole.isAbsent, !roles.contains(where: { hasNormalizedKey(view.bytes(r.recordedByRole), $0) }) {
             d.insert(.unauthorizedRole)
         }
         if let templates {

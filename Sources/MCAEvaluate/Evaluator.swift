@@ -29,15 +29,8 @@ public final class Evaluator {
     private var customers: [CustomerState] = []
     /// Every customer's id, company name and domain, as bytes in one buffer.
     private var customerTexts = CustomerTexts()
-    /// (customer, subscription id) -> index into `subscriptions`.
-    private var subscriptionKeys = KeyTable()
-    private var subscriptions: [SubscriptionState] = []
-    /// Seat lines without a subscription id: each is its own group (SPEC 3.4).
-    private var ungrouped: [SubscriptionState] = []
-    /// Offer id and name pairs: they repeat across millions of lines; each is kept once.
-    private var offerKeys = KeyTable(ignoresCase: false)
-    private var offers: [(id: String?, name: String?)] = []
-    private var offerKey: [UInt8] = []
+    /// The latest line of every seat-based subscription.
+    private var book = SeatBook()
     private var violations: [Violation] = []
     /// The customer of each violation, for sorting.
     private var violationCustomers: [Int32] = []
@@ -74,14 +67,14 @@ public final class Evaluator {
             customerTexts.reserveCapacity(more: more)
         case .orders:
             // New subscriptions come at about the rate they came so far; a quarter more for safety.
-            guard orderLinesAdded > 0, !subscriptions.isEmpty else { return }
-            let rate = min(1, Double(subscriptions.count) / Double(orderLinesAdded) * 1.25)
-            let keyBytes = subscriptionKeys.averageKeyCount
+            guard orderLinesAdded > 0, !book.subscriptions.isEmpty else { return }
+            let rate = min(1, Double(book.subscriptions.count) / Double(orderLinesAdded) * 1.25)
+            let keyBytes = book.subscriptionKeys.averageKeyCount
             // In Double, bounded before it becomes an Int again (`count` may be Int.max).
             let expected = Int(min(Double(count) * rate, Double(Int32.max)))
             let more = Evaluator.affordable(expected, bytesEach: MemoryLayout<SubscriptionState>.stride + KeyTable.entryStride + keyBytes)
-            subscriptions.reserveCapacity(subscriptions.count + more)
-            subscriptionKeys.reserveCapacity(more: more, bytesEach: keyBytes)
+            book.subscriptions.reserveCapacity(book.subscriptions.count + more)
+            book.subscriptionKeys.reserveCapacity(more: more, bytesEach: keyBytes)
         case .agreements:
             break  // an agreement row adds no entry
         }
@@ -198,14 +191,14 @@ public final class Evaluator {
                 let owner = UInt32(truncatingIfNeeded: i), id = view.bytes(line.subscriptionId)
                 keys.append(id)
                 owners.append(owner)
-                hashes.append(subscriptionKeys.hash(owner: owner, id))
+                hashes.append(book.subscriptionKeys.hash(owner: owner, id))
                 keyLines.append(n)
             }
         }
         var found = [Int](repeating: -1, count: keys.count)
-        subscriptionKeys.findAll(keys, owners: owners, hashes: hashes, into: &found)
+        book.subscriptionKeys.findAll(keys, owners: owners, hashes: hashes, into: &found)
         var prepared = [PreparedLine](repeating: .none, count: lines.count)
-        subscriptions.withUnsafeBufferPointer { subscriptions in
+        book.subscriptions.withUnsafeBufferPointer { subscriptions in
             for (k, e) in found.enumerated() where e >= 0 {
                 prepared[keyLines[k]] = PreparedLine(subscription: Int32(e))
                 touched &+= UInt64(truncatingIfNeeded: subscriptions[e].date.daysSinceEpoch)
@@ -226,7 +219,9 @@ public final class Evaluator {
         }
         orderLinesAdded += 1
         guard line.status.isLive else { return nil }
-        if isSeatLine(line) { keepSeatLine(view, customer: i, known: Int(prepared.subscription)) }
+        // One access to the book for the line (an access to each of its tables would be checked
+        // at run time, as they would be properties of this class).
+        if isSeatLine(line) { book.keep(view, customer: i, known: Int(prepared.subscription)) }
         // Fields are read in place: copying the customer's state per line would retain all of it.
         if line.transaction.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
            inScopeClouds.contains(customers[i].cloud),
@@ -298,58 +293,6 @@ public final class Evaluator {
     /// A live line that can set its subscription's seats as of the as-of date (SPEC 3.4).
     private func isSeatLine(_ line: PackedOrderLine) -> Bool { line.billingType == .license && line.creationDate <= asOf }
 
-    /// Keeps the line if it is its subscription's latest so far (SPEC 3.4: by date, order id, line
-    /// item). `known`: the subscription's entry when `prepare` found it, else -1.
-    private func keepSeatLine(_ view: OrderLineView, customer: Int, known: Int) {
-        let line = view.row
-        guard !line.subscriptionId.isAbsent else {
-            ungrouped.append(SubscriptionState(view, customer: customer, offer: offer(view)))
-            return
-        }
-        let id = view.bytes(line.subscriptionId)
-        let owner = UInt32(truncatingIfNeeded: customer)
-        // The hash serves only to look up, and then add, a subscription `prepare` did not find.
-        let hash = known >= 0 ? 0 : subscriptionKeys.hash(owner: owner, id)
-        guard let e = known >= 0 ? known : subscriptionKeys.find(owner: owner, id, hash: hash) else {
-            _ = subscriptionKeys.insert(owner: owner, id, hash: hash)
-            var state = SubscriptionState(view, customer: customer, offer: offer(view))
-            state.spelling = spelling(of: id, entry: subscriptions.count)
-            subscriptions.append(state)
-            return
-        }
-        let current = subscriptions[e]
-        if line.creationDate != current.date {
-            if line.creationDate < current.date { return }
-        } else {
-            let order = SubscriptionState.order(view.bytes(line.orderId), current.orderId)
-            if order < 0 || (order == 0 && line.lineItemNumber < current.lineItemNumber) { return }
-        }
-        var state = SubscriptionState(view, customer: customer, offer: offer(view), orderId: current.orderId)
-        state.spelling = spelling(of: id, entry: e)
-        subscriptions[e] = state
-    }
-
-    /// The subscription id as the line writes it, when that is not its key's lower-case bytes.
-    private func spelling(of id: UnsafeRawBufferPointer, entry: Int) -> String? {
-        let same = subscriptionKeys.withKey(entry) { key in sameBytes(UnsafeRawBufferPointer(key), id) }
-        return same ? nil : String(decoding: id.bindMemory(to: UInt8.self), as: UTF8.self)
-    }
-
-    /// The interned offer id and name of a line.
-    private func offer(_ view: OrderLineView) -> Int32 {
-        offerKey.removeAll(keepingCapacity: true)
-        offerKey.append(contentsOf: view.bytes(view.row.offerId).bindMemory(to: UInt8.self))
-        offerKey.append(0xFF)  // never in UTF-8: ("ab", "c") and ("a", "bc") stay apart
-        offerKey.append(contentsOf: view.bytes(view.row.offerName).bindMemory(to: UInt8.self))
-        return offerKey.withUnsafeBytes { key in
-            let hash = offerKeys.hash(key)
-            if let e = offerKeys.find(key, hash: hash) { return Int32(e) }
-            let e = offerKeys.insert(key, hash: hash)
-            offers.append((view.string(view.row.offerId), view.string(view.row.offerName)))
-            return Int32(e)
-        }
-    }
-
     // MARK: - Outcome
 
     /// The outcome of every customer (sorted by id, case-insensitively), the violations, and the summary counts.
@@ -362,7 +305,7 @@ public final class Evaluator {
         let order = customerKeys.sortedEntries()
         // No more look-ups: what only they needed goes before the report's layout is built.
         customerKeys = KeyTable()
-        subscriptionKeys.releaseSlots()
+        book.subscriptionKeys.releaseSlots()
         var rank = [Int32](repeating: 0, count: customers.count)
         for (r, i) in order.enumerated() { rank[i] = Int32(r) }
         var summary = Summary()
@@ -370,9 +313,8 @@ public final class Evaluator {
         // them, so that writing a report reads memory front to back rather than all over. Each old
         // layout is let go as soon as the new one is built, to keep the peak down.
         let (lines, briefs) = reportSeatLines(order: order, rank: rank, judge: judge, summary: &summary)
-        subscriptions = []
-        ungrouped = []
-        subscriptionKeys = KeyTable()
+        let offers = book.offers
+        book = SeatBook()
         var ordered: [CustomerState] = []
         ordered.reserveCapacity(customers.count)
         var texts = CustomerTexts(capacity: customerTexts.bytes.count)
@@ -418,9 +360,9 @@ public final class Evaluator {
     /// in list order), and each customer's brief, counted into `summary`.
     private func reportSeatLines(order: [Int], rank: [Int32], judge: Judge,
                                  summary: inout Summary) -> (ReportSeatLines, [OutcomeBrief]) {
-        subscriptions.withUnsafeBufferPointer { subscriptions in
-            ungrouped.withUnsafeBufferPointer { ungrouped in
-                let kept = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: subscriptionKeys)
+        book.subscriptions.withUnsafeBufferPointer { subscriptions in
+            book.ungrouped.withUnsafeBufferPointer { ungrouped in
+                let kept = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: book.subscriptionKeys)
                 return layOut(kept, order: order, rank: rank, judge: judge, summary: &summary)
             }
         }
@@ -513,7 +455,7 @@ public final class Evaluator {
         case (true, false): return true
         case (false, true): return false
         case (false, false):
-            let x = offers[Int(a.offer)].id ?? "", y = offers[Int(b.offer)].id ?? ""
+            let x = book.offers[Int(a.offer)].id ?? "", y = book.offers[Int(b.offer)].id ?? ""
             return x != y ? x < y : a.seats < b.seats
         }
     }
@@ -559,6 +501,72 @@ private struct Judge: Sendable {
         let status = status(c)
         let (newOrders, seatChanges, _) = impacts(status, hasSeatSubscriptions: hasSeatSubscriptions)
         return OutcomeBrief(status: status, newOrders: newOrders, seatChanges: seatChanges, seats: seats)
+    }
+}
+
+/// The latest line of every seat-based subscription (SPEC 3.4), and the offers they name. A
+/// struct, so that keeping a line is one access to it from the evaluator.
+private struct SeatBook {
+    /// (customer, subscription id) -> index into `subscriptions`.
+    var subscriptionKeys = KeyTable()
+    var subscriptions: [SubscriptionState] = []
+    /// Seat lines without a subscription id: each is its own group (SPEC 3.4).
+    var ungrouped: [SubscriptionState] = []
+    /// Offer id and name pairs: they repeat across millions of lines; each is kept once.
+    private var offerKeys = KeyTable(ignoresCase: false)
+    private(set) var offers: [(id: String?, name: String?)] = []
+    private var offerKey = GrowingBytes()
+
+    /// Keeps the line if it is its subscription's latest so far (SPEC 3.4: by date, order id, line
+    /// item). `known`: the subscription's entry when `prepare` found it, else -1.
+    mutating func keep(_ view: OrderLineView, customer: Int, known: Int) {
+        let line = view.row
+        guard !line.subscriptionId.isAbsent else {
+            ungrouped.append(SubscriptionState(view, customer: customer, offer: offer(view)))
+            return
+        }
+        let id = view.bytes(line.subscriptionId)
+        let owner = UInt32(truncatingIfNeeded: customer)
+        // The hash serves only to look up, and then add, a subscription `prepare` did not find.
+        let hash = known >= 0 ? 0 : subscriptionKeys.hash(owner: owner, id)
+        guard let e = known >= 0 ? known : subscriptionKeys.find(owner: owner, id, hash: hash) else {
+            _ = subscriptionKeys.insert(owner: owner, id, hash: hash)
+            var state = SubscriptionState(view, customer: customer, offer: offer(view))
+            state.spelling = spelling(of: id, entry: subscriptions.count)
+            subscriptions.append(state)
+            return
+        }
+        let current = subscriptions[e]
+        if line.creationDate != current.date {
+            if line.creationDate < current.date { return }
+        } else {
+            let order = SubscriptionState.order(view.bytes(line.orderId), current.orderId)
+            if order < 0 || (order == 0 && line.lineItemNumber < current.lineItemNumber) { return }
+        }
+        var state = SubscriptionState(view, customer: customer, offer: offer(view), orderId: current.orderId)
+        state.spelling = spelling(of: id, entry: e)
+        subscriptions[e] = state
+    }
+
+    /// The subscription id as the line writes it, when that is not its key's lower-case bytes.
+    private func spelling(of id: UnsafeRawBufferPointer, entry: Int) -> String? {
+        let same = subscriptionKeys.withKey(entry) { key in sameBytes(UnsafeRawBufferPointer(key), id) }
+        return same ? nil : String(decoding: id.bindMemory(to: UInt8.self), as: UTF8.self)
+    }
+
+    /// The interned offer id and name of a line.
+    private mutating func offer(_ view: OrderLineView) -> Int32 {
+        offerKey.removeAll()
+        offerKey.append(view.bytes(view.row.offerId))
+        offerKey.append(0xFF)  // never in UTF-8: ("ab", "c") and ("a", "bc") stay apart
+        offerKey.append(view.bytes(view.row.offerName))
+        return offerKey.withUnsafeBytes { key in
+            let hash = offerKeys.hash(key)
+            if let e = offerKeys.find(key, hash: hash) { return Int32(e) }
+            let e = offerKeys.insert(key, hash: hash)
+            offers.append((view.string(view.row.offerId), view.string(view.row.offerName)))
+            return Int32(e)
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MCAModel
 
 /// A hash table from ids to entry numbers, for the joins of every order line: customer ids, and
 /// subscription ids within a customer (SPEC 2.1: trimmed, compared ignoring ASCII case).
@@ -17,7 +18,7 @@ struct KeyTable: Sendable {
         var count: Int32
         var owner: UInt32
     }
-    private var folded: [UInt8] = []
+    private var folded = GrowingBytes()
     private var entries: [Entry] = []
     /// Open addressing, linear probing, at most half full. A slot holds its key's hash tag (the low
     /// 32 bits of the hash, in the slot's high half) and the entry number + 1 (0: empty), so a
@@ -132,11 +133,9 @@ struct KeyTable: Sendable {
     mutating func insert(owner: UInt32 = 0, _ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int {
         let e = entries.count
         entries.append(Entry(start: folded.count, count: Int32(bytes.count), owner: owner))
-        if ignoresCase {
-            for c in bytes { folded.append(lower(c)) }
-        } else {
-            folded.append(contentsOf: bytes)
-        }
+        let start = folded.count
+        folded.append(bytes)
+        if ignoresCase { folded.withUnsafeMutableBytes { KeyTable.foldInPlace(UnsafeMutableRawBufferPointer(rebasing: $0[start...])) } }
         if 2 * (e + 1) > slots.count { grow() }
         place(e, hash: hash)
         return e
@@ -149,7 +148,7 @@ struct KeyTable: Sendable {
     /// The entry's key bytes (folded to lower case when the table ignores case).
     func withKey<R>(_ e: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let entry = entries[e]
-        return folded.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[entry.start..<(entry.start + Int(entry.count))])) }
+        return folded.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[entry.start..<(entry.start + Int(entry.count))]).bindMemory(to: UInt8.self)) }
     }
 
     /// The length of entry `e`'s key.
@@ -158,7 +157,8 @@ struct KeyTable: Sendable {
     /// Every entry number, ordered as the keys' bytes sort (folded keys: as their lower-cased texts
     /// would). Sorts eight-byte prefixes and reads whole keys only where prefixes tie.
     func sortedEntries() -> [Int] {
-        folded.withUnsafeBufferPointer { f in
+        folded.withUnsafeBytes { raw in
+            let f = raw.bindMemory(to: UInt8.self)
             var order: [(prefix: UInt64, entry: Int32)] = entries.indices.map { e in
                 let entry = entries[e]
                 var prefix: UInt64 = 0
@@ -271,6 +271,19 @@ struct KeyTable: Sendable {
         var x = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
         x ^= x >> 29
         return x
+    }
+
+    /// Folds A–Z to a–z in `bytes`, eight at a time.
+    static func foldInPlace(_ bytes: UnsafeMutableRawBufferPointer) {
+        var i = 0
+        while i + 8 <= bytes.count {
+            bytes.storeBytes(of: foldedWord(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)), toByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            bytes[i] = lower(bytes[i])
+            i += 1
+        }
     }
 
     /// Eight bytes with A–Z folded to a–z at once; other bytes, UTF-8 ones included, unchanged.

@@ -92,6 +92,14 @@ public struct GrowingBytes: @unchecked Sendable {
         return try withExtendedLifetime(storage) { try body(UnsafeRawBufferPointer(start: storage.base, count: count)) }
     }
 
+    /// Calls `body` with the bytes to change them in place (a shared storage is copied first).
+    @inlinable
+    public mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        if !isKnownUniquelyReferenced(&storage) { replaceStorage(capacity: storage.capacity) }
+        let storage = self.storage
+        return try withExtendedLifetime(storage) { try body(UnsafeMutableRawBufferPointer(start: storage.base, count: storedCount)) }
+    }
+
     /// A storage of `capacity` holding the bytes so far (a copy: the old one may be shared).
     @usableFromInline mutating func replaceStorage(capacity: Int) {
         let new = Storage(capacity: capacity)

@@ -27,12 +27,17 @@ public func normalizedKey(bytes: UnsafeRawBufferPointer) -> String {
 
 /// Whether `normalizedKey(bytes:)` of `bytes` is `key` (a normalised key), without making a String.
 public func hasNormalizedKey(_ bytes: UnsafeRawBufferPointer, _ key: String) -> Bool {
-    var expected = key.utf8.makeIterator()
-    for c in bytes {
-        guard let k = keyByte(c) else { continue }
-        guard expected.next() == k else { return false }
+    // The key's bytes in place (a String's UTF-8 iterator costs tens of instructions a byte).
+    var key = key
+    return key.withUTF8 { expected in
+        var j = 0
+        for c in bytes {
+            guard let k = keyByte(c) else { continue }
+            guard j < expected.count, expected[j] == k else { return false }
+            j += 1
+        }
+        return j == expected.count
     }
-    return expected.next() == nil
 }
 
 /// What a byte is in a normalised key: ASCII letters lower-cased, digits kept, anything else dropped.

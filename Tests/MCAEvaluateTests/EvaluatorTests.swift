@@ -79,6 +79,10 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         (record("2018-11-22"), ["FUTURE_DATE"]),
         (record("2018-09-01", role: "HelpdeskAgent"), ["UNAUTHORIZED_ROLE"]),
         (record("2018-09-01", role: "admin agent"), []),
+        (record("2018-09-01", role: "SALES-AGENT"), []),
+        (record("2018-09-01", role: "AdminAgent2"), ["UNAUTHORIZED_ROLE"]),
+        (record("2018-09-01", role: "Admin"), ["UNAUTHORIZED_ROLE"]),
+        (record("2018-09-01", role: "Admín Agent"), ["UNAUTHORIZED_ROLE"]),
         (record(nil, first: nil, last: nil, email: "x"), ["MISSING_FIRST_NAME", "MISSING_LAST_NAME", "INVALID_EMAIL", "MISSING_DATE"]),
     ] as [(ConfirmationRecord, [String])])
     func eachDefect(r: ConfirmationRecord, defects: [String]) {
