@@ -161,6 +161,11 @@ public final class Evaluator {
     public struct PreparedLine: Sendable {
         /// The entry of the line's seat-based subscription when it was already known, else -1.
         let subscription: Int32
+        /// When not 0: the subscription was not known when `prepare` looked it up, and that was
+        /// the book's batch `absentIn` (`SeatBook.startBatch`).
+        var absentIn: UInt32 = 0
+        /// The hash of the subscription's key, when `prepare` looked it up.
+        var hash: UInt64 = 0
 
         /// Nothing found ahead: `add` looks everything up itself.
         public static let none = PreparedLine(subscription: -1)
@@ -197,9 +202,14 @@ public final class Evaluator {
         }
         var found = [Int](repeating: -1, count: keys.count)
         book.subscriptionKeys.findAll(keys, owners: owners, hashes: hashes, into: &found)
+        let batch = book.startBatch()
         var prepared = [PreparedLine](repeating: .none, count: lines.count)
         book.subscriptions.withUnsafeBufferPointer { subscriptions in
-            for (k, e) in found.enumerated() where e >= 0 {
+            for (k, e) in found.enumerated() {
+                guard e >= 0 else {
+                    prepared[keyLines[k]] = PreparedLine(subscription: -1, absentIn: batch, hash: hashes[k])
+                    continue
+                }
                 prepared[keyLines[k]] = PreparedLine(subscription: Int32(e))
                 touched &+= UInt64(truncatingIfNeeded: subscriptions[e].date.daysSinceEpoch)
             }
@@ -221,7 +231,7 @@ public final class Evaluator {
         guard line.status.isLive else { return nil }
         // One access to the book for the line (an access to each of its tables would be checked
         // at run time, as they would be properties of this class).
-        if isSeatLine(line) { book.keep(view, customer: i, known: Int(prepared.subscription)) }
+        if isSeatLine(line) { book.keep(view, customer: i, prepared: prepared) }
         // Fields are read in place: copying the customer's state per line would retain all of it.
         if line.transaction.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
            inScopeClouds.contains(customers[i].cloud),
@@ -516,10 +526,33 @@ private struct SeatBook {
     private var offerKeys = KeyTable(ignoresCase: false)
     private(set) var offers: [(id: String?, name: String?)] = []
     private var offerKey = GrowingBytes()
+    /// The current batch of `Evaluator.prepare` (0: none yet), and a filter of the hashes of the
+    /// subscriptions added since it began: a bit per hash's top bits, so a bit that is set only
+    /// means "maybe" and the subscription is looked up.
+    private var batch: UInt32 = 0
+    private var added = [UInt64](repeating: 0, count: SeatBook.filterWords)
+    private static let filterWords = 256  // 16,384 bits for a batch's few thousand lines
+
+    /// Begins a batch: returns its number and forgets what was added before it.
+    mutating func startBatch() -> UInt32 {
+        batch = batch == .max ? 1 : batch + 1
+        for w in added.indices { added[w] = 0 }
+        return batch
+    }
+
+    private func addedInBatch(_ hash: UInt64) -> Bool {
+        let bit = Int(hash >> 50)  // the top 14 bits: 0..<16,384
+        return added[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+    }
+
+    private mutating func noteAdded(_ hash: UInt64) {
+        let bit = Int(hash >> 50)
+        added[bit >> 6] |= 1 << UInt64(bit & 63)
+    }
 
     /// Keeps the line if it is its subscription's latest so far (SPEC 3.4: by date, order id, line
-    /// item). `known`: the subscription's entry when `prepare` found it, else -1.
-    mutating func keep(_ view: OrderLineView, customer: Int, known: Int) {
+    /// item). `prepared`: what `Evaluator.prepare` found for the line (`.none`: nothing).
+    mutating func keep(_ view: OrderLineView, customer: Int, prepared: Evaluator.PreparedLine) {
         let line = view.row
         guard !line.subscriptionId.isAbsent else {
             ungrouped.append(SubscriptionState(view, customer: customer, offer: offer(view)))
@@ -527,10 +560,16 @@ private struct SeatBook {
         }
         let id = view.bytes(line.subscriptionId)
         let owner = UInt32(truncatingIfNeeded: customer)
+        let known = Int(prepared.subscription)
         // The hash serves only to look up, and then add, a subscription `prepare` did not find.
-        let hash = known >= 0 ? 0 : subscriptionKeys.hash(owner: owner, id)
-        guard let e = known >= 0 ? known : subscriptionKeys.find(owner: owner, id, hash: hash) else {
+        let looked = prepared.absentIn != 0
+        let hash = known >= 0 ? 0 : looked ? prepared.hash : subscriptionKeys.hash(owner: owner, id)
+        // Not known when this batch was prepared, and no subscription with its hash added since:
+        // new, without looking it up again.
+        let new = looked && prepared.absentIn == batch && !addedInBatch(hash)
+        guard let e = known >= 0 ? known : new ? nil : subscriptionKeys.find(owner: owner, id, hash: hash) else {
             _ = subscriptionKeys.insert(owner: owner, id, hash: hash)
+            noteAdded(hash)
             var state = SubscriptionState(view, customer: customer, offer: offer(view))
             state.spelling = spelling(of: id, entry: subscriptions.count)
             subscriptions.append(state)

@@ -59,15 +59,17 @@ public struct CSVRecordReader: RecordReader {
                     escaped = record.withSpans { scanner.setPlainSpans($0, mapped: mapped, base: base) }
                 }
                 // Otherwise, and for fields with doubled quotes, field by field.
-                for (i, field) in mapped where i < count && (!plain || escaped) {
-                    if plain, !scanner.hasEscapes(at: i) { continue }  // set above
-                    if scanner.containsNUL(at: i) {
-                        record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
-                        continue
-                    }
-                    guard scanner.withValidUTF8(at: i, { record.setValidUTF8(field, $0) }) else {
-                        record.rejection = record.rejection ?? RowIssue(.invalidUTF8, "invalid UTF-8 in column '\(columnNames[i])'")
-                        continue
+                if !plain || escaped {
+                    for (i, field) in mapped where i < count {
+                        if plain, !scanner.hasEscapes(at: i) { continue }  // set above
+                        if scanner.containsNUL(at: i) {
+                            record.rejection = record.rejection ?? RowIssue(.malformedRow, "NUL byte in column '\(columnNames[i])'")
+                            continue
+                        }
+                        guard scanner.withValidUTF8(at: i, { record.setValidUTF8(field, $0) }) else {
+                            record.rejection = record.rejection ?? RowIssue(.invalidUTF8, "invalid UTF-8 in column '\(columnNames[i])'")
+                            continue
+                        }
                     }
                 }
                 try emit(record)

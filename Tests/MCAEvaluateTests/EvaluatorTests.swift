@@ -422,3 +422,73 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(a.contains { $0.companyName == "O'Brien & Sons, Ltd" && !$0.subscriptions.isEmpty })
     }
 }
+
+@Suite struct EvaluatorPreparedBatchTests {
+    private func line(_ n: Int, customer: String = "C-1", sub: String, date: String, qty: Int) -> OrderLine {
+        OrderLine(orderId: "O-\(n)", customerId: customer, creationDate: d(date), status: .completed, lineItemNumber: n,
+                  offerId: "CFQ7TTC0LH18", subscriptionId: sub, quantity: qty, billingType: .license, transactionType: .new)
+    }
+
+    /// Feeds `batches` of lines as the ingestion does: each batch prepared, then its lines added with
+    /// what was prepared for them; `interleaved`: each batch is prepared and its first line added,
+    /// and only then the other lines of every batch (so what was prepared for them is out of date).
+    private func seats(_ batches: [[OrderLine]], interleaved: Bool = false) -> [String: Int] {
+        let e = Evaluator(policy: .default, asOf: d("2019-01-15"), runDate: d("2019-01-15"))
+        #expect(e.add(CustomerRow(customerId: "C-1", companyName: "Société Générale d'Études", cloud: .public, embedded: nil)) == nil)
+        #expect(e.add(CustomerRow(customerId: "c-2", companyName: "O'Brien & Sons, Ltd", cloud: .public, embedded: nil)) == nil)
+        var texts = batches.map { _ in PackedText() }
+        let packed = batches.indices.map { b in batches[b].map { PackedOrderLine($0, into: &texts[b]) } }
+        func run(_ b: Int, _ body: ([(OrderLineView, CustomerDirectory.Resolution)]) -> Void) {
+            texts[b].bytes.withUnsafeBytes { text in
+                body(packed[b].map { p in
+                    let view = OrderLineView(row: p, text: text)
+                    return (view, e.customerDirectory.resolve(view.bytes(p.customerId)))
+                })
+            }
+        }
+        if interleaved {
+            var prepared: [[Evaluator.PreparedLine]] = []
+            for b in batches.indices {
+                run(b) { lines in
+                    prepared.append(e.prepare(lines))
+                    #expect(e.add(lines[0].0, customer: lines[0].1, prepared: prepared[b][0]) == nil)
+                }
+            }
+            for b in batches.indices {
+                run(b) { lines in
+                    for (k, (view, customer)) in lines.enumerated().dropFirst() { #expect(e.add(view, customer: customer, prepared: prepared[b][k]) == nil) }
+                }
+            }
+        } else {
+            for b in batches.indices {
+                run(b) { lines in
+                    let prepared = e.prepare(lines)
+                    for (k, (view, customer)) in lines.enumerated() { #expect(e.add(view, customer: customer, prepared: prepared[k]) == nil) }
+                }
+            }
+        }
+        var result: [String: Int] = [:]
+        for c in e.finish().customers { for s in c.subscriptions { result["\(c.customerId)/\(s.subscriptionId ?? "-")", default: 0] += s.seats } }
+        return result
+    }
+
+    @Test func aSubscriptionNewInABatchIsAddedOnceHoweverOftenTheBatchNamesIt() {
+        let batch = [line(1, sub: "SUB-A", date: "2018-10-01", qty: 5), line(2, sub: "sub-a", date: "2018-12-01", qty: 7),
+                     line(3, customer: "C-2", sub: "SUB-A", date: "2018-10-02", qty: 3), line(4, sub: "SUB-B", date: "2018-10-03", qty: 2),
+                     line(5, sub: "Sub-A", date: "2018-11-01", qty: 9)]
+        // One subscription per (customer, id ignoring case), with its latest line's seats.
+        let expected = ["C-1/sub-a": 7, "C-1/SUB-B": 2, "c-2/SUB-A": 3]
+        #expect(seats([batch]) == expected)
+        // Split across batches, and with every batch prepared before any line is added (what
+        // `prepare` found for a batch is out of date once a later one is prepared).
+        #expect(seats([Array(batch[0..<2]), Array(batch[2...])]) == expected)
+        #expect(seats([Array(batch[0..<2]), Array(batch[2...])], interleaved: true) == expected)
+        #expect(seats([Array(batch[0..<1]), Array(batch[1..<3]), Array(batch[3...])], interleaved: true) == expected)
+        // Many new subscriptions in one batch (the filter of those added says "maybe" for some).
+        let many = (0..<3000).map { line($0, sub: "S-\($0 % 1500)", date: $0 < 1500 ? "2018-10-01" : "2018-12-01", qty: $0) }
+        let counted = seats([many])
+        #expect(counted.count == 1500)
+        #expect(counted["C-1/S-0"] == 1500)
+        #expect(counted["C-1/S-1499"] == 2999)
+    }
+}
