@@ -178,6 +178,9 @@ final class CSVScanner {
         }
         problem = nil
         isQuotedEmpty = false
+        // Flags of the bytes read into fields that are not ASCII or are NUL (`notPlain`).
+        var flags: UInt64 = 0
+        defer { recordIsPlainASCII = flags == 0 }
         var lines = 0
         let b = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let end = self.end
@@ -194,6 +197,7 @@ final class CSVScanner {
                 while true {
                     guard pos < end else { return .needMore }
                     let c = b[pos]
+                    if c == 0 || c >= 0x80 { flags |= 0x80 }
                     if c == CSVScanner.quote {
                         if pos + 1 < end {
                             if b[pos + 1] == CSVScanner.quote { hasEscapes = true; pos += 2; continue }
@@ -213,7 +217,10 @@ final class CSVScanner {
                 if pos < end, b[pos] != delim, b[pos] != CSVScanner.lf, b[pos] != CSVScanner.cr {
                     // Text after the closing quote: keep reading to the end of the field, reject the row.
                     problem = problem ?? "text after the closing quote of field \(count)"
-                    while pos < end, b[pos] != delim, b[pos] != CSVScanner.lf, b[pos] != CSVScanner.cr { pos += 1 }
+                    while pos < end, b[pos] != delim, b[pos] != CSVScanner.lf, b[pos] != CSVScanner.cr {
+                        if b[pos] == 0 || b[pos] >= 0x80 { flags |= 0x80 }
+                        pos += 1
+                    }
                     if pos >= end, !eof { return .needMore }
                 }
             } else {
@@ -225,15 +232,21 @@ final class CSVScanner {
                     let w = UInt64(littleEndian: UnsafeRawPointer(b + pos).loadUnaligned(as: UInt64.self))
                     let hits = swarHasByte(w, delimMask) | swarHasByte(w, CSVScanner.lfMask) | swarHasByte(w, CSVScanner.crMask)
                     if hits != 0 {
-                        pos += hits.trailingZeroBitCount >> 3
+                        // Only the bytes before the field's end are the field's. Below the lowest
+                        // zero byte the zero test is exact (its borrows only run upwards).
+                        let n = hits.trailingZeroBitCount >> 3
+                        flags |= notPlain(w) & (n == 0 ? 0 : UInt64.max >> (64 - 8 * UInt64(n)))
+                        pos += n
                         found = true
                         break
                     }
+                    flags |= notPlain(w)
                     pos += 8
                 }
                 while !found, pos < end {
                     let c = b[pos]
                     if c == delim || c == CSVScanner.lf || c == CSVScanner.cr { break }
+                    if c == 0 || c >= 0x80 { flags |= 0x80 }
                     pos += 1
                 }
                 if pos >= end, !eof { return .needMore }
@@ -318,26 +331,10 @@ final class CSVScanner {
         UnsafeRawBufferPointer(start: buffer.baseAddress! + recordStart, count: recordEnd - recordStart)
     }
 
-    /// Whether every byte of the current record is ASCII other than NUL, so that every field is
-    /// valid UTF-8 without a NUL. Eight bytes at a time.
-    var recordIsPlainASCII: Bool {
-        let bytes = recordBytes
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        var bad: UInt64 = 0
-        var i = 0
-        while i + 8 <= bytes.count {
-            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            // A high bit, or a zero byte (the classic SWAR test; exact once no high bit is set).
-            bad |= (w & highs) | ((w &- ones) & ~w & highs)
-            i += 8
-        }
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == 0 || c >= 0x80 { return false }
-            i += 1
-        }
-        return bad == 0
-    }
+    /// Whether every byte of the current record's fields is ASCII other than NUL, so that every
+    /// field is valid UTF-8 without a NUL. Found while the record is parsed (`parseRecord`), in
+    /// the same words that are searched for the fields' ends.
+    private(set) var recordIsPlainASCII = false
 
     /// Whether field `i` was quoted and holds doubled quotes to collapse.
     func hasEscapes(at i: Int) -> Bool {
@@ -408,6 +405,13 @@ final class CSVScanner {
         guard let base = raw.baseAddress, raw.count > 0 else { return false }
         return memchr(base, 0, raw.count) != nil
     }
+}
+
+/// The high bit of each byte of `word` that is not ASCII, and of each zero byte (the classic SWAR
+/// test, exact up to the lowest zero byte; any flag at all means the word has such a byte).
+@inline(__always) private func notPlain(_ word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    return (word & highs) | ((word &- ones) & ~word & highs)
 }
 
 /// Non-zero when some byte of `word` equals the byte repeated in `mask` (the classic SWAR test).

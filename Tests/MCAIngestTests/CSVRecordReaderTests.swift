@@ -52,6 +52,36 @@ func readCSV(_ text: String, kind: InputKind = .customers, chunkSize: Int = 3,
         #expect(rows.allSatisfy { $0.rejection == nil })
     }
 
+    @Test(arguments: [7, 1 << 20])
+    func aNULOrANonASCIIByteAnywhereInAFieldIsSeen(chunkSize: Int) throws {
+        // Each byte at each place of a name of 1 to 19 bytes, quoted or not, before a delimiter or
+        // a line end: the plain-record test must see every one of them.
+        for length in 1...19 {
+            for at in 0..<length {
+                for quoted in [false, true] {
+                    for last in [false, true] {
+                        func row(_ special: [UInt8]) -> [UInt8] {
+                            var name = Array(repeating: UInt8(ascii: "n"), count: length)
+                            name.replaceSubrange(at...at, with: special)
+                            if quoted { name = [0x22] + name + [0x22] }
+                            return last ? Array("id-1,".utf8) + name + [0x0D, 0x0A] : Array("id-1,".utf8) + name + Array(",x.com\r\n".utf8)
+                        }
+                        let header = Array((last ? "Customer ID,Company Name\r\n" : "Customer ID,Company Name,Domain\r\n").utf8)
+                        var bytes = header + row([0x00]) + row([0xC3, 0xA9]) + row([0xFF]) + row([UInt8(ascii: "e")])
+                        bytes += Array("id-2,Plain\(last ? "" : ",p.com")\r\n".utf8)
+                        var out: [RawRecord] = []
+                        try CSVRecordReader(delimiter: UInt8(ascii: ","))
+                            .read(MemoryByteSource(bytes, chunkSize: chunkSize), schema: .customers) { out.append($0) }
+                        let context = "length \(length), at \(at), quoted \(quoted), last \(last)"
+                        #expect(out.map { $0.rejection?.code } == [.malformedRow, nil, .invalidUTF8, nil, nil], "\(context)")
+                        #expect(out[1][.companyName]?.unicodeScalars.filter { $0 == "é" }.count == 1, "\(context)")
+                        #expect(out[3][.companyName]?.utf8.count == length, "\(context)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func raggedRowsKeepTheNamedFieldsAndWarn() throws {
         let rows = try readCSV("id,name,cloud\na,A,public,extra\nb,B\n")
         #expect(rows[0][.cloud] == "public")
