@@ -886,11 +886,11 @@ private struct CustomerTexts: Sendable {
 
     /// Copies a customer's texts from `other`.
     mutating func append(_ other: CustomerTexts, _ r: Ref) -> Ref {
-        let count = Int(r.idCount) + Int(r.nameCount) + Int(max(r.domainCount, 0))
+        let length = Int(r.idCount) + Int(r.nameCount) + Int(max(r.domainCount, 0))
         var copy = r
         copy.start = bytes.count
-        self.count += 1
-        other.bytes.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r.start..<(r.start + count)])) }
+        count += 1
+        other.bytes.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[r.start..<(r.start + length)])) }
         return copy
     }
 

@@ -40,23 +40,19 @@ public struct GrowingBytes: @unchecked Sendable {
         }
     }
 
-    /// Appends `bytes`; grows by doubling, so appending n bytes costs O(n) over all.
+    /// Appends `bytes`.
     @inlinable
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
         guard n > 0 else { return }
-        if storedCount + n > storage.capacity || !isKnownUniquelyReferenced(&storage) {
-            replaceStorage(capacity: Swift.max(storedCount + n, 2 * storage.capacity, 64))
-        }
+        makeRoom(for: n)
         (storage.base + storedCount).copyMemory(from: bytes.baseAddress!, byteCount: n)
         storedCount += n
     }
 
     @inlinable
     public mutating func append(_ byte: UInt8) {
-        if storedCount == storage.capacity || !isKnownUniquelyReferenced(&storage) {
-            replaceStorage(capacity: Swift.max(storedCount + 1, 2 * storage.capacity, 64))
-        }
+        makeRoom(for: 1)
         storage.base.storeBytes(of: byte, toByteOffset: storedCount, as: UInt8.self)
         storedCount += 1
     }
@@ -98,6 +94,15 @@ public struct GrowingBytes: @unchecked Sendable {
         if !isKnownUniquelyReferenced(&storage) { replaceStorage(capacity: storage.capacity) }
         let storage = self.storage
         return try withExtendedLifetime(storage) { try body(UnsafeMutableRawBufferPointer(start: storage.base, count: storedCount)) }
+    }
+
+    /// Room for `n` more bytes in a storage no copy shares: doubling, so appending n bytes costs
+    /// O(n) over all.
+    @inlinable
+    mutating func makeRoom(for n: Int) {
+        if storedCount + n > storage.capacity || !isKnownUniquelyReferenced(&storage) {
+            replaceStorage(capacity: Swift.max(storedCount + n, 2 * storage.capacity, 64))
+        }
     }
 
     /// A storage of `capacity` holding the bytes so far (a copy: the old one may be shared).

@@ -90,6 +90,8 @@ final class ReportFile {
     }
 
     private func startWriteBack() {
+        // An empty range would mean "to the end of the file" to the system call.
+        guard written > writeBackStarted else { return }
         SystemCall.startWriteBack(descriptor, writeBackStarted..<written)
         writeBackStarted = written
     }

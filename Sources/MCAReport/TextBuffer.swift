@@ -2,7 +2,7 @@ import MCAModel
 
 /// Bytes of a report being assembled; the encoders of each format append to it row by row.
 ///
-/// Everything is appended as UTF-8 bytes straight into one array, so writing a row allocates
+/// Everything is appended as UTF-8 bytes straight into one buffer, so writing a row allocates
 /// nothing beyond the values themselves.
 struct TextBuffer {
     var bytes = GrowingBytes()
