@@ -80,8 +80,10 @@ public struct AuditRunner {
         // After the leftovers (a report a killed run had set aside is back in place), before anything reads it.
         let history = try openHistory()
 
-        let evaluator = Evaluator(policy: config.policy, asOf: asOf, runDate: runDate)
-        var ingestion = Ingestion(mapper: RowMapper(dates: dates), delimiter: config.delimiter, evaluator: evaluator)
+        // Violations and findings beyond what memory keeps go to unnamed files in the report folder.
+        let spool = SpoolSettings(directory: config.outDir.path, budget: AuditRunner.spoolBudget())
+        let evaluator = Evaluator(policy: config.policy, asOf: asOf, runDate: runDate, spool: spool)
+        var ingestion = Ingestion(mapper: RowMapper(dates: dates), delimiter: config.delimiter, evaluator: evaluator, spool: spool)
         if config.showProgress, config.verbosity != .quiet {
             ingestion.onFileDone = { s in
                 logger.info("read \(s.kind.rawValue) \(s.path): \(s.rowsRead) rows, \(s.rowsAccepted) accepted, \(s.rowsRejected) rejected")
@@ -90,21 +92,29 @@ public struct AuditRunner {
         var clock = PhaseClock()
         try ingestion.readAll(config.inputs)
         clock.mark("read")
-        reportFindings(ingestion.findings)
+        let findings: Spooled<Finding>
+        do { findings = try ingestion.findings.sealed() } catch {
+            throw AuditFailure(.cannotWrite, "\(error); no report written, the previous report is untouched")
+        }
+        ingestion.findings = SpoolWriter(settings: spool)
+        reportFindings(findings)
 
         let rejected = ingestion.inputs.reduce(0) { $0 + $1.rowsRejected }
         if config.strict, rejected > 0 {
             throw AuditFailure(.dataError, "--strict: \(rejected) rows were rejected; no report written")
         }
 
-        let (customers, violations, counts) = evaluator.finish()
+        let (customers, violations, counts): (CustomerOutcomes, Spooled<Violation>, Summary)
+        do { (customers, violations, counts) = try evaluator.finish() } catch {
+            throw AuditFailure(.cannotWrite, "\(error); no report written, the previous report is untouched")
+        }
         clock.mark("outcomes")
         var summary = counts
         summary.rowsRejected = rejected
         summary.warnings = ingestion.inputs.reduce(0) { $0 + $1.warnings }
         var result = AuditResult(asOf: asOf, runDate: runDate, timeZone: config.timeZone.identifier == "GMT" ? "UTC" : config.timeZone.identifier,
                                  phase: evaluator.phase, policy: config.policy, summary: summary,
-                                 customers: customers, violations: violations, dataQuality: ingestion.findings,
+                                 customers: customers, violations: violations, dataQuality: findings,
                                  inputs: ingestion.inputs)
         let met = FailCondition.allCases.filter { config.failOn.contains($0) && AuditRunner.holds($0, in: result) }
         let status: ExitStatus = met.isEmpty ? .ok : .conditionMet
@@ -167,6 +177,12 @@ public struct AuditRunner {
         return status
     }
 
+    /// Bytes of violations and of findings each kept in memory before the rest goes to a file:
+    /// `MCA_AUDIT_SPOOL_BUDGET` (a positive number of bytes), else `SpoolSettings.defaultBudget`.
+    static func spoolBudget(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        environment["MCA_AUDIT_SPOOL_BUDGET"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? SpoolSettings.defaultBudget
+    }
+
     /// For the crash tests only: with `MCA_AUDIT_CRASH_TEST_STOP=<point>` in the environment, the run
     /// stops itself (SIGSTOP) at that point so a test can SIGKILL it exactly there. The two points
     /// are the only moments a run is pending in the history: after its transaction committed
@@ -189,7 +205,7 @@ public struct AuditRunner {
     }
 
     /// Findings go to stderr as `file:line: severity: message`; without --verbose, only the first few.
-    private func reportFindings(_ findings: [Finding]) {
+    private func reportFindings(_ findings: Spooled<Finding>) {
         guard configuration.verbosity != .quiet else { return }
         let limit = configuration.verbosity == .verbose ? Int.max : 20
         for f in findings.prefix(limit) {

@@ -17,7 +17,8 @@ struct Ingestion {
     let mapper: RowMapper
     let delimiter: UInt8
     let evaluator: Evaluator
-    var findings: [Finding] = []
+    /// Spooled: a wrong customers export makes every order line a finding.
+    var findings: SpoolWriter<Finding>
     var inputs: [InputSummary] = []
     /// Called after each file with its summary (progress on a terminal).
     var onFileDone: (InputSummary) -> Void = { _ in }
@@ -28,7 +29,8 @@ struct Ingestion {
     /// (`Batch.expectedMoreRows`).
     static let rowsBeforeEstimate = 16 * batchSize
 
-    init(mapper: RowMapper, delimiter: UInt8, evaluator: Evaluator) {
+    init(mapper: RowMapper, delimiter: UInt8, evaluator: Evaluator, spool: SpoolSettings = SpoolSettings()) {
+        findings = SpoolWriter(settings: spool)
         self.mapper = mapper
         self.delimiter = delimiter
         self.evaluator = evaluator
@@ -49,7 +51,9 @@ struct Ingestion {
         for spec in ordered {
             if spec.kind != .customers, customers == nil { customers = evaluator.customerDirectory }
             var summary = InputSummary(kind: spec.kind, path: spec.path, format: spec.format)
-            var found: [Finding] = []
+            // Taken out of `self` while the file is read, as `consume` reads `self`.
+            var found = findings
+            findings = SpoolWriter(settings: found.settings)
             reading: while true {
                 switch handOver.take()! {
                 case .rows(var batch):
@@ -63,7 +67,7 @@ struct Ingestion {
                     throw failure
                 }
             }
-            findings.append(contentsOf: found)
+            findings = found
             inputs.append(summary)
             onFileDone(summary)
         }
@@ -71,7 +75,7 @@ struct Ingestion {
 
     /// Evaluates a batch whose order lines' customers are looked up: its order lines' subscriptions
     /// are looked up together first (`Evaluator.prepare`), then every record is taken in order.
-    private func consume(_ batch: Batch, of spec: InputSpec, into summary: inout InputSummary, findings found: inout [Finding]) {
+    private func consume(_ batch: Batch, of spec: InputSpec, into summary: inout InputSummary, findings found: inout SpoolWriter<Finding>) {
         // Records are read in place: a copy of each would count references.
         batch.records.withUnsafeBufferPointer { records in batch.text.bytes.withUnsafeBytes { text in
             var lines: [(OrderLineView, CustomerDirectory.Resolution)] = []
@@ -109,7 +113,7 @@ struct Ingestion {
 
     /// Evaluates one mapped record and accounts for it: read, then accepted or rejected.
     private func consume(_ record: MappedRecord, issues: [RowIssue], customer: CustomerDirectory.Resolution, prepared: Evaluator.PreparedLine,
-                         text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary, findings found: inout [Finding]) {
+                         text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary, findings found: inout SpoolWriter<Finding>) {
         summary.rowsRead += 1
         let warnings = Int(record.issueStart)..<(Int(record.issueStart) + Int(record.warningCount))
         for w in issues[warnings] { found.append(Finding(file: spec.path, line: record.line, issue: w)) }

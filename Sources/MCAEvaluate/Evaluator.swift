@@ -31,15 +31,16 @@ public final class Evaluator {
     private var customerTexts = CustomerTexts()
     /// The latest line of every seat-based subscription.
     private var book = SeatBook()
-    private var violations: [Violation] = []
-    /// The customer of each violation, for sorting.
-    private var violationCustomers: [Int32] = []
+    /// In memory up to a budget, then in a file: their number grows with the order lines.
+    private var violations: SpoolWriter<Violation>
     /// Agreement rows of another agreement type, accepted and ignored.
     public private(set) var otherAgreementTypes = 0
     /// Order lines added with a known customer, for `expect`.
     private var orderLinesAdded = 0
 
-    public init(policy: Policy, asOf: DayDate, runDate: DayDate) {
+    /// - Parameter spool: where the violations go beyond what is kept in memory.
+    public init(policy: Policy, asOf: DayDate, runDate: DayDate, spool: SpoolSettings = SpoolSettings()) {
+        violations = SpoolWriter(settings: spool)
         self.policy = policy
         self.asOf = asOf
         self.runDate = runDate
@@ -236,7 +237,6 @@ public final class Evaluator {
         if line.transaction.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
            inScopeClouds.contains(customers[i].cloud),
            !(customers[i].earliestValid.map { $0 <= line.creationDate } ?? false) {
-            violationCustomers.append(Int32(truncatingIfNeeded: i))
             violations.append(Violation(customerId: customerTexts.customerId(customers[i].texts), orderId: view.string(line.orderId) ?? "",
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
                                         subscriptionId: view.string(line.subscriptionId), offerId: view.string(line.offerId),
@@ -309,7 +309,8 @@ public final class Evaluator {
     ///
     /// The outcomes are made one at a time when a report asks for them (`CustomerOutcomes`); this
     /// evaluator's state is handed over to them, so call `finish()` once, after the last row.
-    public func finish() -> (customers: CustomerOutcomes, violations: [Violation], summary: Summary) {
+    /// Throws a `SpoolError` when the violations could not be written out or read back.
+    public func finish() throws -> (customers: CustomerOutcomes, violations: Spooled<Violation>, summary: Summary) {
         let judge = Judge(policy: policy, asOf: asOf, phase: phase, inScopeClouds: inScopeClouds)
         // Sort indices, not states. Customer i is entry i of customerKeys, whose keys are the ids folded to lower case.
         let order = customerKeys.sortedEntries()
@@ -349,16 +350,8 @@ public final class Evaluator {
         customers = []
         customerTexts = CustomerTexts()
 
-        let sortedViolations = violations.indices.sorted { i, j in
-            let a = rank[Int(violationCustomers[i])], b = rank[Int(violationCustomers[j])]
-            if a != b { return a < b }
-            let x = violations[i], y = violations[j]
-            if x.creationDate != y.creationDate { return x.creationDate < y.creationDate }
-            if x.orderId != y.orderId { return x.orderId < y.orderId }
-            return x.lineItemNumber < y.lineItemNumber
-        }.map { violations[$0] }
-        violations = []
-        violationCustomers = []
+        let sortedViolations = try violations.sealed(key: Violation.spooledKey, sortedBy: Violation.spooledOrder)
+        violations = SpoolWriter(settings: violations.settings)
         summary.customers = ordered.count
         summary.violations = sortedViolations.count
         summary.otherAgreementTypes = otherAgreementTypes

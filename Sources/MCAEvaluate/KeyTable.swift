@@ -179,6 +179,21 @@ struct KeyTable: Sendable {
         }
     }
 
+    /// Whether `x` comes before `y` in `sortedEntries`' order of a table that ignores case: their
+    /// bytes compared with A–Z folded to a–z, a prefix first.
+    static func foldedOrder(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+        for k in 0..<min(x.count, y.count) where lower(x[k]) != lower(y[k]) { return lower(x[k]) < lower(y[k]) }
+        return x.count < y.count
+    }
+
+    /// The first eight bytes of `bytes` folded, the first one highest (zeros past its end): of two
+    /// texts, the one with the lower prefix is first in `foldedOrder`.
+    static func foldedPrefix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var prefix: UInt64 = 0
+        for k in 0..<8 { prefix = prefix << 8 | UInt64(k < bytes.count ? lower(bytes[k]) : 0) }
+        return prefix
+    }
+
     /// Whether an entry's key is `bytes` (folded when the table ignores case). Compares eight bytes
     /// at a time, without a branch per byte: a look-up stays a few dozen instructions, so the
     /// processor can have the cache misses of several look-ups in flight at once.

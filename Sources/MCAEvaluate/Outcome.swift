@@ -279,6 +279,77 @@ public struct Violation: Sendable, Equatable {
     }
 }
 
+/// Violations are spooled: a partner that confirmed no customer has one per order line since the cutover.
+extension Violation: Spoolable {
+    public func spool(into bytes: inout GrowingBytes) {
+        bytes.spool(customerId)
+        bytes.spool(orderId)
+        bytes.spool(lineItemNumber)
+        bytes.spool(creationDate.daysSinceEpoch)
+        bytes.spool(subscriptionId)
+        bytes.spool(offerId)
+        bytes.spool(quantity)
+    }
+
+    public init(unspooling reader: inout SpoolReader) throws {
+        self.init(customerId: try reader.requiredString(), orderId: try reader.requiredString(), lineItemNumber: try reader.int(),
+                  creationDate: DayDate(daysSinceEpoch: try reader.int()), subscriptionId: try reader.string(),
+                  offerId: try reader.string(), quantity: try reader.int())
+    }
+
+    /// The reports' order, on spooled rows: by customer (as the customers are, their ids compared
+    /// with A–Z folded to a–z), then creation date, order id and line item number. Rows whose
+    /// `spooledKey`s differ are in the order of their keys.
+    static func spooledOrder(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+        let a = SpooledSortFields(x), b = SpooledSortFields(y)
+        if !a.customerId.elementsEqual(b.customerId) { return KeyTable.foldedOrder(a.customerId, b.customerId) }
+        if a.creationDate != b.creationDate { return a.creationDate < b.creationDate }
+        if !a.orderId.elementsEqual(b.orderId) {
+            // As Strings compare: beyond ASCII, that is not the bytes' order, and different bytes
+            // can be the same text (é composed, or e and a combining accent).
+            if a.orderId.allSatisfy({ $0 < 0x80 }), b.orderId.allSatisfy({ $0 < 0x80 }) {
+                return a.orderId.lexicographicallyPrecedes(b.orderId)
+            }
+            let x = String(decoding: a.orderId, as: UTF8.self), y = String(decoding: b.orderId, as: UTF8.self)
+            if x != y { return x < y }
+        }
+        return a.lineItemNumber < b.lineItemNumber
+    }
+
+    /// The first eight folded bytes of a spooled row's customer id (`KeyTable.foldedPrefix`).
+    static func spooledKey(_ row: UnsafeRawBufferPointer) -> UInt64 { KeyTable.foldedPrefix(SpooledSortFields(row).customerId) }
+}
+
+/// The fields of a spooled `Violation` that order it, read where they lie. A field that would
+/// run past the row (which only a damaged file could hold) is read as empty; reading the row
+/// back then fails, and the report is not published.
+private struct SpooledSortFields {
+    var customerId = UnsafeRawBufferPointer(start: nil, count: 0)
+    var orderId = UnsafeRawBufferPointer(start: nil, count: 0)
+    var lineItemNumber = 0
+    var creationDate = 0
+
+    init(_ row: UnsafeRawBufferPointer) {
+        var at = 0
+        func int() -> Int {
+            guard row.count - at >= 8 else { return 0 }
+            defer { at += 8 }
+            return Int(littleEndian: row.loadUnaligned(fromByteOffset: at, as: Int.self))
+        }
+        func text() -> UnsafeRawBufferPointer {
+            let count = int()
+            guard count > 0, row.count - at >= count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            defer { at += count }
+            return UnsafeRawBufferPointer(rebasing: row[at..<(at + count)])
+        }
+        // As `Violation.spool(into:)` writes them.
+        customerId = text()
+        orderId = text()
+        lineItemNumber = int()
+        creationDate = int()
+    }
+}
+
 /// What one input file contributed (SPEC 4, manifest and report.json `inputs`).
 public struct InputSummary: Sendable, Equatable {
     public var kind: InputKind
@@ -331,10 +402,10 @@ public struct AuditResult: Sendable {
     public var summary: Summary
     /// Sorted by customerId, compared case-insensitively.
     public var customers: CustomerOutcomes
-    /// Sorted by customerId, creationDate, orderId, lineItemNumber.
-    public var violations: [Violation]
+    /// Sorted by customerId, creationDate, orderId, lineItemNumber (`Violation.reportOrder`).
+    public var violations: Spooled<Violation>
     /// Rejected rows and warnings, in input order.
-    public var dataQuality: [Finding]
+    public var dataQuality: Spooled<Finding>
     public var inputs: [InputSummary]
     /// What changed since the previous run; `nil` when the run keeps no history (`--no-history`).
     public var changes: RunChanges?
@@ -342,7 +413,7 @@ public struct AuditResult: Sendable {
     public var trend: [TrendPoint]?
 
     public init(asOf: DayDate, runDate: DayDate, timeZone: String = "UTC", phase: Phase, policy: Policy,
-                summary: Summary, customers: CustomerOutcomes, violations: [Violation], dataQuality: [Finding],
+                summary: Summary, customers: CustomerOutcomes, violations: Spooled<Violation>, dataQuality: Spooled<Finding>,
                 inputs: [InputSummary], changes: RunChanges? = nil, trend: [TrendPoint]? = nil) {
         self.asOf = asOf
         self.runDate = runDate

@@ -357,11 +357,11 @@ public final class RunHistory: Sendable {
         close(fd)
     }
 
-    static func violationCounts(_ violations: [Violation]) -> [String: Int] {
+    static func violationCounts(_ violations: some Sequence<Violation>) -> [String: Int] {
         var counts: [String: Int] = [:]
         var last: (id: String, key: String)?
-        for index in violations.indices {
-            let id = violations[index].customerId
+        for violation in violations {
+            let id = violation.customerId
             // Violations are sorted by customer, so the key is worked out once per customer.
             let key: String
             if let last, last.id == id { key = last.key } else { key = customerKey(id) }

@@ -85,3 +85,19 @@ public struct FatalInputError: Error, Sendable, Equatable {
         self.message = message
     }
 }
+
+/// Findings are spooled: a file of bad rows makes one per row (`Spooled`).
+extension Finding: Spoolable {
+    public func spool(into bytes: inout GrowingBytes) {
+        bytes.spool(file)
+        bytes.spool(line)
+        bytes.spool(code.rawValue)
+        bytes.spool(message)
+    }
+
+    public init(unspooling reader: inout SpoolReader) throws {
+        let file = try reader.requiredString(), line = try reader.int()
+        guard let code = FindingCode(rawValue: try reader.requiredString()) else { throw SpoolError("a spooled finding has an unknown code") }
+        self.init(file: file, line: line, code: code, message: try reader.requiredString())
+    }
+}

@@ -120,26 +120,31 @@ enum HTMLReport {
     private static func writeViolations(_ context: ReportContext, to file: ReportFile) throws {
         let customers = context.result.customers
         let violations = context.result.violations
-        let shownViolations = ranked(violations.indices.lazy.map { RankedRow(size: violations[$0].quantity, index: $0) })
-        // The lookup walks the customers in violation order; the table is in quantity order.
+        let shownViolations = ranked(violations.lazy.enumerated().map { RankedRow(size: $0.element.quantity, index: $0.offset) })
+        // The violations are read in order (they are spooled), a second time for the rows shown. The
+        // lookup walks the customers in violation order; the table is in quantity order.
+        let wanted = Set(shownViolations.top.map(\.index))
         let lookup = CompanyLookup(customers)
-        var companies: [Int: String] = [:]
-        for index in shownViolations.top.map(\.index).sorted() {
-            companies[index] = lookup.companyName(of: violations[index].customerId)
+        var shown: [Int: Violation] = [:], companies: [Int: String] = [:]
+        for (index, violation) in violations.enumerated() where wanted.contains(index) {
+            shown[index] = violation
+            companies[index] = lookup.companyName(of: violation.customerId)
+            if shown.count == wanted.count { break }
         }
+        let violation = { [shown] (row: RankedRow) in shown[row.index]! }
         try writeTable(
             id: "order-violations", title: "Orders placed without a confirmation",
             note: "Order lines created on or after the cutover for a customer without a valid confirmation (largest quantity first).",
             csv: CSVReports.orderViolationsFile, context: context, rows: shownViolations, to: file,
             columns: [
-                HTMLColumn("Customer ID") { violations[$0.index].customerId },
+                HTMLColumn("Customer ID") { violation($0).customerId },
                 HTMLColumn("Company") { [companies] in companies[$0.index] },
-                HTMLColumn("Order ID") { violations[$0.index].orderId },
-                HTMLColumn("Line", numeric: true) { String(violations[$0.index].lineItemNumber) },
-                HTMLColumn("Created") { violations[$0.index].creationDate.iso },
-                HTMLColumn("Subscription ID") { violations[$0.index].subscriptionId },
-                HTMLColumn("Offer ID") { violations[$0.index].offerId },
-                HTMLColumn("Quantity", numeric: true) { String(violations[$0.index].quantity) },
+                HTMLColumn("Order ID") { violation($0).orderId },
+                HTMLColumn("Line", numeric: true) { String(violation($0).lineItemNumber) },
+                HTMLColumn("Created") { violation($0).creationDate.iso },
+                HTMLColumn("Subscription ID") { violation($0).subscriptionId },
+                HTMLColumn("Offer ID") { violation($0).offerId },
+                HTMLColumn("Quantity", numeric: true) { String(violation($0).quantity) },
                 HTMLColumn("Code") { _ in Violation.code },
             ])
     }
@@ -147,17 +152,18 @@ enum HTMLReport {
     private static func writeDataQuality(_ context: ReportContext, to file: ReportFile) throws {
         let redactor = context.redactor
         let findings = context.result.dataQuality
+        let shown = Array(findings.prefix(rowLimit))
         try writeTable(
             id: "data-quality", title: "Data quality",
             note: "Rejected input rows (errors) and rows kept with a warning, in input order.",
             csv: CSVReports.dataQualityFile, context: context,
-            rows: (findings.indices.prefix(rowLimit).map { RankedRow(size: 0, index: $0) }, findings.count), to: file,
+            rows: (shown.indices.map { RankedRow(size: 0, index: $0) }, findings.count), to: file,
             columns: [
-                HTMLColumn("File") { findings[$0.index].file },
-                HTMLColumn("Line", numeric: true) { String(findings[$0.index].line) },
-                HTMLColumn("Severity") { findings[$0.index].severity.rawValue },
-                HTMLColumn("Code") { findings[$0.index].code.rawValue },
-                HTMLColumn("Message") { redactor.scrub(findings[$0.index].message) },
+                HTMLColumn("File") { shown[$0.index].file },
+                HTMLColumn("Line", numeric: true) { String(shown[$0.index].line) },
+                HTMLColumn("Severity") { shown[$0.index].severity.rawValue },
+                HTMLColumn("Code") { shown[$0.index].code.rawValue },
+                HTMLColumn("Message") { redactor.scrub(shown[$0.index].message) },
             ])
     }
 

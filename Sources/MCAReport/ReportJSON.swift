@@ -27,12 +27,9 @@ enum ReportJSON {
         }
         try file.append("  \"violations\": ")
         let violations = result.violations
-        try writeArray(count: violations.count, to: file, last: false) { t, i in appendViolation(violations[i], to: &t) }
+        try writeArray(violations, to: file, last: false) { t, v in appendViolation(v, to: &t) }
         try file.append("  \"dataQuality\": ")
-        let findings = result.dataQuality
-        try writeArray(count: findings.count, to: file, last: false) { t, i in
-            t.appendJSONFinding(findings[i], redactor: context.redactor)
-        }
+        try writeArray(result.dataQuality, to: file, last: false) { t, f in t.appendJSONFinding(f, redactor: context.redactor) }
         try file.append("  \"inputs\": ")
         let inputs = result.inputs
         try writeArray(count: inputs.count, to: file, last: false) { t, i in t.appendJSONInput(inputs[i]) }
@@ -139,19 +136,23 @@ enum ReportJSON {
     /// Elements are passed by index so a large struct is read in place, never copied per row.
     static func writeArray(count: Int, to file: ReportFile, last: Bool, indent: String = "  ",
                            element: (inout TextBuffer, Int) -> Void) throws {
+        try writeArray(0..<count, to: file, last: last, indent: indent, element: element)
+    }
+
+    /// The same, of the elements of a sequence read once in order (spooled rows).
+    static func writeArray<Items: Sequence>(_ items: Items, to file: ReportFile, last: Bool, indent: String = "  ",
+                                            element: (inout TextBuffer, Items.Element) -> Void) throws {
         let close = last ? "\n" : ",\n"
-        guard count > 0 else {
-            try file.append("[]" + close)
-            return
-        }
         let first = "[\n" + indent + "  ", next = ",\n" + indent + "  "
-        for index in 0..<count {
+        var isFirst = true
+        for item in items {
             try file.append { t in
-                t.append(index == 0 ? first : next)
-                element(&t, index)
+                t.append(isFirst ? first : next)
+                element(&t, item)
             }
+            isFirst = false
         }
-        try file.append("\n" + indent + "]" + close)
+        try file.append(isFirst ? "[]" + close : "\n" + indent + "]" + close)
     }
 }
 

@@ -97,10 +97,10 @@ enum ReportList: CaseIterable, Sendable {
                            rows: customers.indices.lazy.filter { customers.brief($0).status == .invalid })
         case .orderViolations:
             let violations = context.result.violations
-            try sink.write(ReportTables.orderViolations(violations, CompanyLookup(customers)), rows: violations.indices)
+            try sink.write(ReportTables.orderViolations(CompanyLookup(customers)), rows: violations)
         case .dataQuality:
             let findings = context.result.dataQuality
-            try sink.write(ReportTables.dataQuality(findings, context.redactor), rows: findings.indices)
+            try sink.write(ReportTables.dataQuality(context.redactor), rows: findings)
         }
     }
 }
@@ -180,28 +180,28 @@ enum ReportTables {
     }
 
     /// - Parameter companies: asked in row order, which is the order it needs.
-    static func orderViolations<Cells>(_ v: [Violation], _ companies: CompanyLookup) -> ReportTable<Int, Cells> {
+    static func orderViolations<Cells>(_ companies: CompanyLookup) -> ReportTable<Violation, Cells> {
         ReportTable(columns: ["customerId", "companyName", "orderId", "lineItemNumber", "creationDate", "subscriptionId",
-                              "offerId", "quantity", "code"]) { t, i in
-            t.text(v[i].customerId)
-            t.text(companies.companyName(of: v[i].customerId))
-            t.text(v[i].orderId)
-            t.number(v[i].lineItemNumber)
-            t.date(v[i].creationDate)
-            t.text(v[i].subscriptionId)
-            t.text(v[i].offerId)
-            t.number(v[i].quantity)
+                              "offerId", "quantity", "code"]) { t, v in
+            t.text(v.customerId)
+            t.text(companies.companyName(of: v.customerId))
+            t.text(v.orderId)
+            t.number(v.lineItemNumber)
+            t.date(v.creationDate)
+            t.text(v.subscriptionId)
+            t.text(v.offerId)
+            t.number(v.quantity)
             t.text(Violation.code)
         }
     }
 
-    static func dataQuality<Cells>(_ f: [Finding], _ redactor: Redactor) -> ReportTable<Int, Cells> {
-        ReportTable(columns: ["file", "line", "severity", "code", "message"]) { t, i in
-            t.text(f[i].file)
-            t.number(f[i].line)
-            t.text(f[i].severity.rawValue)
-            t.text(f[i].code.rawValue)
-            t.text(redactor.scrub(f[i].message))
+    static func dataQuality<Cells>(_ redactor: Redactor) -> ReportTable<Finding, Cells> {
+        ReportTable(columns: ["file", "line", "severity", "code", "message"]) { t, f in
+            t.text(f.file)
+            t.number(f.line)
+            t.text(f.severity.rawValue)
+            t.text(f.code.rawValue)
+            t.text(redactor.scrub(f.message))
         }
     }
 }

@@ -66,6 +66,10 @@ public enum ReportWriter {
             jobs.append(ReportJob(name: SummaryMarkdown.fileName) { try SummaryMarkdown.write(context, to: $0) })
         }
         let hashes = try ReportJob.run(jobs, in: folder)
+        // A list read back from its spool file in part would make reports that lack rows.
+        if let failure = result.violations.failure ?? result.dataQuality.failure {
+            throw ReportWriteError(path: folder, reason: failure)
+        }
         let manifest = try ReportFile(directory: folder, name: Manifest.fileName)
         try Manifest.write(context, files: hashes, to: manifest)
         _ = try manifest.close()

@@ -62,6 +62,11 @@ private func bash(_ script: String) throws -> BinaryRun { try MCAAuditBinary.run
 
 private func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
+/// `audit` of the README's example inputs into `out`, quoted for bash.
+private func fixtureAuditWords(out: URL, _ extra: [String] = []) -> String {
+    (["audit"] + fixtureArguments + ["--out", out.path] + extra).map(shellQuote).joined(separator: " ")
+}
+
 /// An orders export of about `megabytes` MB for the Fixtures customers (kill and disk tests).
 private func bigOrders(megabytes: Int, in dir: URL) throws -> String {
     var text = "OrderId,CustomerId,CreationDate,Status,LineItemNumber,OfferId,SubscriptionId,Quantity,BillingType,TransactionType\n"
@@ -455,7 +460,7 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
         let tmp = try TemporaryFolder()
         defer { tmp.remove() }
         let out = tmp.url.appendingPathComponent("reports/nested")
-        let args = (["audit"] + fixtureArguments + ["--out", out.path, "--quiet"]).map(shellQuote).joined(separator: " ")
+        let args = fixtureAuditWords(out: out, ["--quiet"])
         let run = try bash("umask \(umask); exec \"$MCA\" \(args)")
         #expect(run.status == 0, "\(run.stderr)")
         let fm = FileManager.default
@@ -633,6 +638,46 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
         let before = try snapshot(out)
         let run = try limited(["--customers", c, "--orders", "Fixtures/orders.csv"])
         #expect(run.status == 73, "\(run.stderr)")
+        #expect(run.stderr.contains("the previous report is untouched"), "\(run.stderr)")
+        #expect(try snapshot(out) == before)
+        #expect(latestTarget(out) == "2018-11-30")
+        #expect(leftovers(out).isEmpty)
+    }
+
+    /// With `MCA_AUDIT_SPOOL_BUDGET=1` every violation and finding goes to the spool files in the
+    /// report folder, one per chunk: the report is the golden one byte for byte, and no file is
+    /// left behind (they were unlinked when made).
+    @Test func rowsSpooledToFilesMakeTheGoldenReport() throws {
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let out = tmp.url.appendingPathComponent("out")
+        let args = fixtureAuditWords(out: out, ["--quiet"])
+        let run = try bash("MCA_AUDIT_SPOOL_BUDGET=1 exec \"$MCA\" \(args)")
+        #expect(run.status == 0, "\(run.stderr)")
+        let golden = RepoPaths.fixture("golden/2018-11-30")
+        let produced = out.appendingPathComponent("2018-11-30")
+        #expect(try files(in: produced) == files(in: golden))
+        for name in try files(in: golden) {
+            #expect(try Data(contentsOf: produced.appendingPathComponent(name)) == Data(contentsOf: golden.appendingPathComponent(name)), "\(name)")
+        }
+        #expect(leftovers(out).isEmpty)
+    }
+
+    /// A spool file that cannot be written (the disk full when the violations go out) is exit 73
+    /// with the reason, and the previous report stays as it was.
+    @Test(.enabled(if: hasStrace)) func aSpoolFileThatCannotBeWrittenIs73() throws {
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let out = tmp.url.appendingPathComponent("out")
+        #expect(try audit(["--quiet"], out: out).status == 0)
+        let before = try snapshot(out)
+        let args = fixtureAuditWords(out: out)
+        // Only the spool files are written with pwrite (the reports with write; SQLite is not
+        // where the spool is).
+        let run = try bash("MCA_AUDIT_SPOOL_BUDGET=1 exec strace -f -qq -o /dev/null -e trace=pwrite64 "
+            + "-e inject=pwrite64:error=ENOSPC \"$MCA\" \(args) --no-history")
+        #expect(run.status == 73, "\(run.stderr)")
+        #expect(run.stderr.contains("of the spool file failed: No space left on device"), "\(run.stderr)")
         #expect(run.stderr.contains("the previous report is untouched"), "\(run.stderr)")
         #expect(try snapshot(out) == before)
         #expect(latestTarget(out) == "2018-11-30")

@@ -1,5 +1,7 @@
+import Foundation
 import MCAEvaluate
 import MCAModel
+import MCATestSupport
 import Testing
 
 private func d(_ s: String) -> DayDate { DayDate(iso: s)! }
@@ -20,7 +22,7 @@ private func evaluate(asOf: String = "2018-11-20", runDate: String = "2018-11-21
     #expect(e.add(CustomerRow(customerId: "C-1", companyName: "Contoso", cloud: cloud, embedded: embedded)) == nil)
     for r in records { #expect(e.add(AgreementRow(customerId: "c-1", record: r)) == nil) }
     for l in lines { #expect(e.add(l) == nil) }
-    let (customers, violations, summary) = e.finish()
+    let (customers, violations, summary) = e.finishedInMemory()
     return (customers[0], violations, summary)
 }
 
@@ -227,7 +229,7 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(e.add(CustomerRow(customerId: "a", companyName: "Second"))?.code == .duplicateCustomer)
         #expect(e.add(AgreementRow(customerId: "zzz", record: nil))?.code == .unknownCustomer)
         #expect(e.add(OrderLine(orderId: "o", customerId: "zzz", creationDate: d("2018-11-01")))?.code == .unknownCustomer)
-        let (c, _, _) = e.finish()
+        let (c, _, _) = e.finishedInMemory()
         #expect(c.map(\.companyName) == ["First"])
     }
 }
@@ -274,7 +276,7 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
             #expect(e.add(OrderLine(orderId: "o", customerId: "c-1", creationDate: d("2018-10-01"), offerId: offer,
                                     offerName: name, subscriptionId: sub, quantity: 1, billingType: .license)) == nil)
         }
-        let o = e.finish().customers[0]
+        let o = e.finishedInMemory().customers[0]
         #expect(o.subscriptions.map(\.offerId) == ["CFQ7", "cfq7", "CFQ7"])
         #expect(o.subscriptions.map(\.offerName) == ["Microsoft 365 E3", "microsoft 365 e3", nil])
     }
@@ -299,7 +301,7 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
             #expect(e.add(OrderLine(orderId: "o", customerId: customer, creationDate: d("2018-10-01"), offerId: "CFQ7",
                                     subscriptionId: sub, quantity: qty, billingType: .license)) == nil)
         }
-        let (outcomes, _, summary) = e.finish()
+        let (outcomes, _, summary) = e.finishedInMemory()
         return (outcomes, summary)
     }
 
@@ -402,7 +404,7 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(e.add(OrderLine(orderId: "O-10", customerId: "C-1", creationDate: d("2018-11-11"), status: .completed,
                                 lineItemNumber: 1, offerId: "OFFER", subscriptionId: "sub-3", quantity: 40,
                                 billingType: .license, transactionType: .new)) == nil)
-        let (customers, _, _) = e.finish()
+        let (customers, _, _) = e.finishedInMemory()
         #expect(customers.count == 1)
         #expect(customers[0].subscriptions.map(\.seats) == [1, 2, 3, 40, 5, 6, 7, 8, 9, 10])
     }
@@ -413,7 +415,7 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         let plainIssues = feed(plain, hints: false), hintedIssues = feed(hinted, hints: true)
         #expect(plainIssues.map { $0?.code } == hintedIssues.map { $0?.code })
         #expect(plainIssues.compactMap { $0 }.count == 1 + 14)  // the duplicate and the unknown customer's lines
-        let (a, av, asum) = plain.finish(), (b, bv, bsum) = hinted.finish()
+        let (a, av, asum) = plain.finishedInMemory(), (b, bv, bsum) = hinted.finishedInMemory()
         #expect(a.count == 40)
         #expect(Array(a) == Array(b))
         #expect(av == bv)
@@ -468,7 +470,7 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
             }
         }
         var result: [String: Int] = [:]
-        for c in e.finish().customers { for s in c.subscriptions { result["\(c.customerId)/\(s.subscriptionId ?? "-")", default: 0] += s.seats } }
+        for c in e.finishedInMemory().customers { for s in c.subscriptions { result["\(c.customerId)/\(s.subscriptionId ?? "-")", default: 0] += s.seats } }
         return result
     }
 
@@ -490,5 +492,64 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(counted.count == 1500)
         #expect(counted["C-1/S-0"] == 1500)
         #expect(counted["C-1/S-1499"] == 2999)
+    }
+}
+
+@Suite struct EvaluatorSpooledViolationTests {
+    /// The reports' order as the evaluator had it before the violations were spooled: customers
+    /// as sorted (ids with A–Z folded, byte by byte), then creation date, order id as Strings
+    /// compare, line item number; equal rows in the order their lines came.
+    private func reportOrder(_ x: Violation, _ y: Violation) -> Bool {
+        func folded(_ s: String) -> [UInt8] { s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } }
+        let a = folded(x.customerId), b = folded(y.customerId)
+        if a != b { return a.lexicographicallyPrecedes(b) }
+        if x.creationDate != y.creationDate { return x.creationDate < y.creationDate }
+        if x.orderId != y.orderId { return x.orderId < y.orderId }
+        return x.lineItemNumber < y.lineItemNumber
+    }
+
+    /// 1,500 violations of customers whose ids differ in case, accents and punctuation, with order
+    /// ids beyond ASCII (é composed and decomposed, which are equal as text) and repeated lines.
+    private func violations(budget: Int, in folder: TemporaryFolder) -> (made: [Violation], inOrder: [Violation]) {
+        let ids = ["b-2", "A-10", "a-1", "Zeta", "zeta-2", "_under", "Éclair", "eclair", "O'Brien", "ÖSTER", "a", "B_"]
+        let e = Evaluator(policy: .default, asOf: d("2018-11-30"), runDate: d("2018-12-01"),
+                          spool: SpoolSettings(directory: folder.url.path, budget: budget))
+        for id in ids { #expect(e.add(CustomerRow(customerId: id, companyName: "Company \(id)")) == nil) }
+        var made: [Violation] = []
+        for i in 0..<1500 {
+            let id = ids[i % ids.count]
+            let orderIds = ["o-\(i % 13)", "ordé-\(i % 3)", "orde\u{301}-\(i % 3)", "Ord-\(i % 7)", "ord-10"]
+            let orderId = orderIds[i % orderIds.count]
+            let date = DayDate(daysSinceEpoch: d("2018-11-07").daysSinceEpoch + (i * 7) % 20)
+            // Every third customer reference in upper case: customers are matched ignoring case.
+            #expect(e.add(OrderLine(orderId: orderId, customerId: i % 3 == 0 ? id.uppercased() : id, creationDate: date,
+                                    status: .completed, lineItemNumber: i % 4, offerId: "CFQ7TTC0LF8Q",
+                                    subscriptionId: "sub-\(i)", quantity: i, billingType: .license,
+                                    transactionType: .new)) == nil)
+            made.append(Violation(customerId: id, orderId: orderId, lineItemNumber: i % 4, creationDate: date,
+                                  subscriptionId: "sub-\(i)", offerId: "CFQ7TTC0LF8Q", quantity: i))
+        }
+        let (_, v, summary) = e.finishedInMemory()
+        #expect(summary.violations == 1500)
+        return (made, v)
+    }
+
+    @Test func violationsAreInReportOrderWhetherKeptOrWrittenOut() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var results: [[Violation]] = []
+        for budget in [1, 2000, 50_000, 1 << 30] {
+            let (made, inOrder) = violations(budget: budget, in: folder)
+            let expected = made.sorted(by: reportOrder)
+            #expect(inOrder.count == expected.count)
+            let difference = zip(inOrder, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(difference == nil, "budget \(budget)")
+            results.append(inOrder)
+        }
+        #expect(Set(results.map { $0.map(\.quantity) }).count == 1)
+        // Different bytes, the same text: their lines are ordered by line item number, as equal order ids.
+        let accented = results[0].filter { $0.orderId == "ordé-1" && $0.customerId == "a" }
+        #expect(Set(accented.map { Array($0.orderId.utf8) }).count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
     }
 }

@@ -32,7 +32,7 @@ private func d(_ s: String) -> DayDate { DayDate(iso: s)! }
                                     offerName: "Microsoft 365 E3", subscriptionId: sub, quantity: qty,
                                     billingType: .license)) == nil)
         }
-        return e.finish().customers
+        return e.finishedInMemory().customers
     }
 
     @Test func aViewShowsWhatTheOutcomeHolds() {

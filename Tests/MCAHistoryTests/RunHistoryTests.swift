@@ -45,7 +45,7 @@ func result(_ asOf: String, runDate: String? = nil, _ customers: [CustomerOutcom
         Violation(customerId: id, orderId: "ORD-\(i)", lineItemNumber: 0, creationDate: date)
     }.sorted { $0.customerId.lowercased() < $1.customerId.lowercased() }
     return AuditResult(asOf: date, runDate: day(runDate ?? asOf), phase: Phase(asOf: date, policy: .default),
-                       policy: .default, summary: summary, customers: CustomerOutcomes(sorted), violations: v, dataQuality: [],
+                       policy: .default, summary: summary, customers: CustomerOutcomes(sorted), violations: Spooled(v), dataQuality: [],
                        inputs: [InputSummary(kind: .customers, path: "c.csv", format: .csv, sha256: "ab", rowsRead: customers.count,
                                              rowsAccepted: customers.count)])
 }

@@ -106,16 +106,16 @@ import Testing
 
     @Test func violationsAreSortedByQuantityAndDataQualityKeepsInputOrder() throws {
         var result = SampleAudit.result()
-        let base = result.violations[0]
-        result.violations = [3, 40, 7, 40].enumerated().map { i, quantity in
+        let base = Array(result.violations)[0]
+        result.violations = Spooled([3, 40, 7, 40].enumerated().map { i, quantity in
             var v = base
             v.orderId = "ord-\(i)"
             v.quantity = quantity
             return v
-        }
-        result.dataQuality = (1...3).reversed().map {
+        })
+        result.dataQuality = Spooled((1...3).reversed().map {
             Finding(file: "orders.csv", line: $0 * 10, code: .invalidQuantity, message: "bad quantity \($0)")
-        }
+        })
         let html = try page(result)
         let orders = rows(try section("order-violations", of: html)).map { $0.components(separatedBy: "<td>")[3].components(separatedBy: "</td>")[0] }
         #expect(orders == ["ord-1", "ord-3", "ord-2", "ord-0"])
