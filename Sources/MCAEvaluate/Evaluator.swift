@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import MCAModel
 
 /// Evaluates customers as rows stream in (SPEC 3.2–3.5).
@@ -312,6 +313,10 @@ public final class Evaluator {
     /// Throws a `SpoolError` when the violations could not be written out or read back.
     public func finish() throws -> (customers: CustomerOutcomes, violations: Spooled<Violation>, summary: Summary) {
         let judge = Judge(policy: policy, asOf: asOf, phase: phase, inScopeClouds: inScopeClouds)
+        // The violations are sorted on the other core, which the reading has left idle: their
+        // order needs nothing of what the layout below changes.
+        let sealing = ViolationSealing(violations)
+        violations = SpoolWriter(settings: violations.settings)
         // Sort indices, not states. Customer i is entry i of customerKeys, whose keys are the ids folded to lower case.
         let order = customerKeys.sortedEntries()
         // No more look-ups: what only they needed goes before the report's layout is built.
@@ -350,8 +355,7 @@ public final class Evaluator {
         customers = []
         customerTexts = CustomerTexts()
 
-        let sortedViolations = try violations.sealed(key: Violation.spooledKey, sortedBy: Violation.spooledOrder)
-        violations = SpoolWriter(settings: violations.settings)
+        let sortedViolations = try sealing.result()
         summary.customers = ordered.count
         summary.violations = sortedViolations.count
         summary.otherAgreementTypes = otherAgreementTypes
@@ -504,6 +508,26 @@ private struct Judge: Sendable {
         let status = status(c)
         let (newOrders, seatChanges, _) = impacts(status, hasSeatSubscriptions: hasSeatSubscriptions)
         return OutcomeBrief(status: status, newOrders: newOrders, seatChanges: seatChanges, seats: seats)
+    }
+}
+
+/// The violations sorted for the reports on a thread of their own (`Evaluator.finish`).
+private final class ViolationSealing: @unchecked Sendable {
+    private let done = DispatchGroup()
+    // Written by the sealing thread before it leaves the group, read after `wait()`.
+    private var sealed: Result<Spooled<Violation>, Error>?
+
+    init(_ writer: SpoolWriter<Violation>) {
+        done.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            sealed = Result { try writer.sealed(key: Violation.spooledKey, sortedBy: Violation.spooledOrder) }
+            done.leave()
+        }
+    }
+
+    func result() throws -> Spooled<Violation> {
+        done.wait()
+        return try sealed!.get()
     }
 }
 

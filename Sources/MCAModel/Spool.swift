@@ -7,9 +7,10 @@ import Foundation
 /// (SPEC 7: memory never grows with the number of order lines).
 ///
 /// A `SpoolWriter` takes the rows; `sealed()` gives them back in the order they came and
-/// `sealed(sortedBy:sort:)` sorted (each spilled chunk is sorted and rewritten in place, then the
-/// chunks are merged once). The result, `Spooled`, is a sequence that any number of threads
-/// can read at once, each with its own read position.
+/// `sealed(key:sortedBy:)` sorted (each spilled chunk is sorted as bytes and rewritten in place,
+/// then the chunks are merged once into a second file; the first goes with its writer). The
+/// result, `Spooled`, is a sequence that any number of threads can read at once, each with its
+/// own read position.
 public protocol Spoolable: Sendable {
     /// Appends the row's bytes; `init(unspooling:)` reads them back.
     func spool(into bytes: inout GrowingBytes)
@@ -161,8 +162,9 @@ private final class SpoolHealth: @unchecked Sendable {
     func record(_ error: Error) { lock.withLock { if first == nil { first = "\(error)" } } }
 }
 
-/// Takes rows, keeping at most about `settings.budget` bytes of them in memory.
-public struct SpoolWriter<Element: Spoolable> {
+/// Takes rows, keeping at most about `settings.budget` bytes of them in memory. Sendable, so that
+/// another thread can seal it.
+public struct SpoolWriter<Element: Spoolable>: Sendable {
     public let settings: SpoolSettings
     private var file: SpoolFile?
     private var runs: [SpoolRun] = []
@@ -195,8 +197,9 @@ public struct SpoolWriter<Element: Spoolable> {
 
     /// The rows in an order of their spooled bytes; rows it does not order keep the order they came
     /// in. Each chunk written out is read back, sorted and written over itself, and the sorted
-    /// chunks are merged once into one run at the end of the file, which readers read straight
-    /// through. No row is made while sorting: rows are compared and moved as bytes.
+    /// chunks are merged once into a new file, which readers read straight through (the chunks'
+    /// file is let go with this writer). No row is made while sorting: rows are compared and
+    /// moved as bytes.
     ///
     /// - Parameters:
     ///   - key: of a row's bytes (without its length): rows whose keys differ are in the order of
@@ -222,7 +225,8 @@ public struct SpoolWriter<Element: Spoolable> {
             sortedRuns.append(SpoolRun(memory: sorted, length: Int64(sorted.count), count: pendingCount))
         }
         guard let file, sortedRuns.count > 1 else { return Spooled(runs: sortedRuns, file: self.file, count: count) }
-        return Spooled(runs: [try order.merge(sortedRuns, in: file)], file: file, count: count)
+        let merged = try SpoolFile(directory: settings.directory)
+        return Spooled(runs: [try order.merge(sortedRuns, from: file, into: merged)], file: merged, count: count)
     }
 
     private mutating func spill() {
@@ -277,8 +281,9 @@ private struct SpoolOrder {
         return sorted
     }
 
-    /// Merges sorted runs into one at the end of `file`; of equal rows, the earlier run's first.
-    func merge(_ runs: [SpoolRun], in file: SpoolFile) throws -> SpoolRun {
+    /// Merges sorted runs of `file` into one at the end of `merged`; of equal rows, the earlier
+    /// run's first.
+    func merge(_ runs: [SpoolRun], from file: SpoolFile, into merged: SpoolFile) throws -> SpoolRun {
         let bufferSize = Swift.max(4 << 10, Swift.min(256 << 10, (8 << 20) / runs.count))
         var cursors = runs.map { RunCursor($0, file: file, bufferSize: bufferSize) }
         // Each head stays where its cursor read it until that cursor reads on.
@@ -289,7 +294,7 @@ private struct SpoolOrder {
             heads.append((key(head), head))
             live.append(r)
         }
-        let start = file.size
+        let start = merged.size
         var out = GrowingBytes(capacity: 1 << 20)
         var count = 0
         while !live.isEmpty {
@@ -306,12 +311,12 @@ private struct SpoolOrder {
                 live.remove(at: best)
             }
             if out.count >= 1 << 20 {
-                _ = try out.withUnsafeBytes { try file.append($0) }
+                _ = try out.withUnsafeBytes { try merged.append($0) }
                 out.removeAll()
             }
         }
-        _ = try out.withUnsafeBytes { try file.append($0) }
-        return SpoolRun(offset: start, length: file.size - start, count: count)
+        _ = try out.withUnsafeBytes { try merged.append($0) }
+        return SpoolRun(offset: start, length: merged.size - start, count: count)
     }
 }
 
