@@ -81,7 +81,11 @@ public struct AuditRunner {
         let history = try openHistory()
 
         // Violations and findings beyond what memory keeps go to unnamed files in the report folder.
-        let spool = SpoolSettings(directory: config.outDir.path, budget: AuditRunner.spoolBudget())
+        let budget = AuditRunner.spoolBudget()
+        if let ignored = budget.ignored, config.verbosity != .quiet {
+            logger.warning("MCA_AUDIT_SPOOL_BUDGET=\(ignored) is not a positive number of bytes; \(budget.bytes) bytes are kept in memory")
+        }
+        let spool = SpoolSettings(directory: config.outDir.path, budget: budget.bytes)
         let evaluator = Evaluator(policy: config.policy, asOf: asOf, runDate: runDate, spool: spool)
         var ingestion = Ingestion(mapper: RowMapper(dates: dates), delimiter: config.delimiter, evaluator: evaluator, spool: spool)
         if config.showProgress, config.verbosity != .quiet {
@@ -180,9 +184,12 @@ public struct AuditRunner {
     }
 
     /// Bytes of violations and of findings each kept in memory before the rest goes to a file:
-    /// `MCA_AUDIT_SPOOL_BUDGET` (a positive number of bytes), else `SpoolSettings.defaultBudget`.
-    static func spoolBudget(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
-        environment["MCA_AUDIT_SPOOL_BUDGET"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? SpoolSettings.defaultBudget
+    /// `MCA_AUDIT_SPOOL_BUDGET` (a positive number of bytes), else `SpoolSettings.defaultBudget`;
+    /// `ignored` is a value set but not usable, for a warning.
+    static func spoolBudget(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> (bytes: Int, ignored: String?) {
+        guard let text = environment["MCA_AUDIT_SPOOL_BUDGET"] else { return (SpoolSettings.defaultBudget, nil) }
+        guard let bytes = Int(text), bytes > 0 else { return (SpoolSettings.defaultBudget, text) }
+        return (bytes, nil)
     }
 
     /// For the crash tests only: with `MCA_AUDIT_CRASH_TEST_STOP=<point>` in the environment, the run

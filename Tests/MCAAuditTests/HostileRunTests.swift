@@ -661,6 +661,10 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
             #expect(try Data(contentsOf: produced.appendingPathComponent(name)) == Data(contentsOf: golden.appendingPathComponent(name)), "\(name)")
         }
         #expect(leftovers(out).isEmpty)
+        // A value that is not a number of bytes is named in a warning, and the default is used.
+        let odd = try bash("MCA_AUDIT_SPOOL_BUDGET=8M exec \"$MCA\" \(fixtureAuditWords(out: out))")
+        #expect(odd.status == 0, "\(odd.stderr)")
+        #expect(odd.stderr.contains("MCA_AUDIT_SPOOL_BUDGET=8M is not a positive number of bytes; 8388608 bytes are kept in memory"), "\(odd.stderr)")
     }
 
     /// A spool file that cannot be written (the disk full when the violations go out) is exit 73
