@@ -99,7 +99,6 @@ public struct AuditRunner {
         do { findings = try ingestion.findings.sealed() } catch {
             throw AuditFailure(.cannotWrite, "\(error); no report written, the previous report is untouched")
         }
-        ingestion.findings = SpoolWriter(settings: spool)
         reportFindings(findings)
         // With --verbose and millions of findings, writing them to stderr takes a while: it is
         // part of the reading, not of the outcomes.

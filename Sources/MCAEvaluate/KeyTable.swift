@@ -154,33 +154,25 @@ struct KeyTable: Sendable {
     /// The length of entry `e`'s key.
     func keyCount(_ e: Int) -> Int { Int(entries[e].count) }
 
-    /// Every entry number, ordered as the keys' bytes sort (folded keys: as their lower-cased texts
-    /// would). Sorts eight-byte prefixes and reads whole keys only where prefixes tie.
+    /// Every entry number, its key's texts in `foldedOrder` (A–Z folded to a–z, which the keys of
+    /// a table that ignores case already are): the one order of customers, which the violations
+    /// (`Violation.spooledOrder`) follow too. Sorts eight-byte prefixes and reads whole keys only
+    /// where prefixes tie.
     func sortedEntries() -> [Int] {
-        folded.withUnsafeBytes { raw in
-            let f = raw.bindMemory(to: UInt8.self)
-            var order: [(prefix: UInt64, entry: Int32)] = entries.indices.map { e in
-                let entry = entries[e]
-                var prefix: UInt64 = 0
-                for k in 0..<8 {
-                    prefix <<= 8
-                    if k < Int(entry.count) { prefix |= UInt64(f[entry.start + k]) }
-                }
-                return (prefix, Int32(e))
+        folded.withUnsafeBytes { f in
+            func key(_ e: Int) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: f[entries[e].start..<(entries[e].start + Int(entries[e].count))])
             }
+            var order: [(prefix: UInt64, entry: Int32)] = entries.indices.map { (KeyTable.foldedPrefix(key($0)), Int32($0)) }
             order.sort { a, b in
-                if a.prefix != b.prefix { return a.prefix < b.prefix }
-                let x = entries[Int(a.entry)], y = entries[Int(b.entry)]
-                let n = min(Int(x.count), Int(y.count))
-                for k in 0..<n where f[x.start + k] != f[y.start + k] { return f[x.start + k] < f[y.start + k] }
-                return x.count < y.count
+                a.prefix != b.prefix ? a.prefix < b.prefix : KeyTable.foldedOrder(key(Int(a.entry)), key(Int(b.entry)))
             }
             return order.map { Int($0.entry) }
         }
     }
 
-    /// Whether `x` comes before `y` in `sortedEntries`' order of a table that ignores case: their
-    /// bytes compared with A–Z folded to a–z, a prefix first.
+    /// Whether `x` comes before `y` in `sortedEntries`' order: their bytes compared with A–Z folded
+    /// to a–z, a prefix first.
     static func foldedOrder(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
         for k in 0..<min(x.count, y.count) where lower(x[k]) != lower(y[k]) { return lower(x[k]) < lower(y[k]) }
         return x.count < y.count

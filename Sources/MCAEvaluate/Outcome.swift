@@ -320,8 +320,8 @@ extension Violation: Spoolable {
     static func spooledKey(_ row: UnsafeRawBufferPointer) -> UInt64 { KeyTable.foldedPrefix(SpooledSortFields(row).customerId) }
 }
 
-/// The fields of a spooled `Violation` that order it, read where they lie. A field that would
-/// run past the row (which only a damaged file could hold) is read as empty; reading the row
+/// The fields of a spooled `Violation` that order it, read where they lie. A row that ends
+/// before them (which only a damaged file could hold) reads as empty fields; reading the row
 /// back then fails, and the report is not published.
 private struct SpooledSortFields {
     var customerId = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -330,23 +330,14 @@ private struct SpooledSortFields {
     var creationDate = 0
 
     init(_ row: UnsafeRawBufferPointer) {
-        var at = 0
-        func int() -> Int {
-            guard row.count - at >= 8 else { return 0 }
-            defer { at += 8 }
-            return Int(littleEndian: row.loadUnaligned(fromByteOffset: at, as: Int.self))
-        }
-        func text() -> UnsafeRawBufferPointer {
-            let count = int()
-            guard count > 0, row.count - at >= count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-            defer { at += count }
-            return UnsafeRawBufferPointer(rebasing: row[at..<(at + count)])
-        }
         // As `Violation.spool(into:)` writes them.
-        customerId = text()
-        orderId = text()
-        lineItemNumber = int()
-        creationDate = int()
+        var reader = SpoolReader(row)
+        guard let customerId = try? reader.textBytes(), let orderId = try? reader.textBytes(),
+              let lineItemNumber = try? reader.int(), let creationDate = try? reader.int() else { return }
+        self.customerId = customerId
+        self.orderId = orderId
+        self.lineItemNumber = lineItemNumber
+        self.creationDate = creationDate
     }
 }
 
@@ -402,7 +393,7 @@ public struct AuditResult: Sendable {
     public var summary: Summary
     /// Sorted by customerId, compared case-insensitively.
     public var customers: CustomerOutcomes
-    /// Sorted by customerId, creationDate, orderId, lineItemNumber (`Violation.reportOrder`).
+    /// Sorted by customerId, creationDate, orderId, lineItemNumber (`Violation.spooledOrder`).
     public var violations: Spooled<Violation>
     /// Rejected rows and warnings, in input order.
     public var dataQuality: Spooled<Finding>

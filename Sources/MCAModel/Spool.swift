@@ -47,7 +47,8 @@ public struct SpoolReader {
     private let bytes: UnsafeRawBufferPointer
     private var at = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    /// Reads the fields of `bytes`, a row as `Spoolable.spool(into:)` wrote it.
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     var isAtEnd: Bool { at == bytes.count }
 
@@ -57,13 +58,19 @@ public struct SpoolReader {
         return Int(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int.self))
     }
 
-    /// A text written by `GrowingBytes.spool(_: String?)`; `nil` when it was absent.
-    public mutating func string() throws -> String? {
+    /// The bytes of a text written by `GrowingBytes.spool(_: String?)`, where they lie; `nil` when
+    /// it was absent.
+    public mutating func textBytes() throws -> UnsafeRawBufferPointer? {
         let count = try int()
         guard count >= 0 else { return nil }
         guard bytes.count - at >= count else { throw SpoolError("a spooled row is shorter than its fields") }
         defer { at += count }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + count)]), as: UTF8.self)
+        return UnsafeRawBufferPointer(rebasing: bytes[at..<(at + count)])
+    }
+
+    /// A text written by `GrowingBytes.spool(_: String?)`; `nil` when it was absent.
+    public mutating func string() throws -> String? {
+        try textBytes().map { String(decoding: $0, as: UTF8.self) }
     }
 
     public mutating func requiredString() throws -> String {
