@@ -13,7 +13,9 @@
 # Prints two Markdown tables on stdout (also saved to bench-data/results.md); progress on stderr.
 #
 # Environment: BENCH_XML_ALL=1 (XML at every size), BENCH_NO_DUCKDB=1 (skip DuckDB),
-# BENCH_SCRATCH_PATH=DIR (swift build --scratch-path, default .build).
+# BENCH_SCRATCH_PATH=DIR (swift build --scratch-path, default .build), BENCH_RUNS=N (default 1:
+# every measurement N times, mca-audit and DuckDB alternating; the tables give the median wall
+# time with the fastest and slowest run, and the highest peak RSS; the ratio is of the medians).
 # DuckDB: `python3 -m venv bench-data/.venv && bench-data/.venv/bin/pip install duckdb`, done once
 # (the only network access). All sizes take about 10-20 minutes on a 2-core machine.
 set -euo pipefail
@@ -24,6 +26,8 @@ sizes=("$@")
 for n in "${sizes[@]}"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "usage: Scripts/bench.sh [ORDER_LINES...]  ('$n' is not a count)" >&2; exit 64; }
 done
+runs=${BENCH_RUNS:-1}
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_RUNS must be a positive count, not '$runs'" >&2; exit 64; }
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 [ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) is needed: apt-get install time"
@@ -96,12 +100,22 @@ measure() {
   rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$data/time-$name.txt")
 }
 
+# summarize WALLS RSSES: the median wall (the lower middle one for an even count) as $wall, the
+# fastest and slowest as $range ("" for one run), the highest RSS as $rss.
+summarize() {
+  local sorted
+  sorted=$(tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n)
+  wall=$(awk -v n="$(wc -l <<<"$sorted")" 'NR == int((n + 1) / 2)' <<<"$sorted")
+  range=$(awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR > 1) printf "%s–%s", lo, hi }' <<<"$sorted")
+  rss=$(tr ' ' '\n' <<<"$2" | sed '/^$/d' | sort -n | tail -1)
+}
+
 rate() { awk -v mb="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", mb / s; else print "-" }'; }
 
-audit_table='| format | order lines | input MB | wall s | MB/s | peak RSS MiB |
-|---|---:|---:|---:|---:|---:|'
-duckdb_table='| order lines | input MB | mca-audit s | DuckDB s | DuckDB MB/s | DuckDB peak RSS MiB | mca-audit / DuckDB time | customers agreeing |
-|---:|---:|---:|---:|---:|---:|---:|---|'
+audit_table="| format | order lines | input MB | wall s | MB/s | peak RSS MiB |$([ "$runs" -gt 1 ] && echo " runs: fastest–slowest s |")
+|---|---:|---:|---:|---:|---:|$([ "$runs" -gt 1 ] && echo "---:|")"
+duckdb_table="| order lines | input MB | mca-audit s | DuckDB s | DuckDB MB/s | DuckDB peak RSS MiB | mca-audit / DuckDB time | customers agreeing |$([ "$runs" -gt 1 ] && echo " DuckDB runs: fastest–slowest s |")
+|---:|---:|---:|---:|---:|---:|---:|---|$([ "$runs" -gt 1 ] && echo "---:|")"
 
 for n in "${sizes[@]}"; do
   formats=(csv)
@@ -112,32 +126,46 @@ for n in "${sizes[@]}"; do
     read -r customers agreements orders <<<"$(files "$format" "$n")"
     mb=$(megabytes "$customers" "$agreements" "$orders")
     cat "$customers" "$agreements" "$orders" > /dev/null # into the page cache
-    log "auditing $format, $n order lines ($mb MB)"
-    measure "audit-$format-$n" "$bin" audit --customers "$customers" --agreements "$agreements" --orders "$orders" \
-      "${audit_options[@]}"
-    audit_table+=$'\n'"| $format | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |"
-    log "  $wall s, $(rate "$mb" "$wall") MB/s, $rss MiB"
-
-    if [ "$format" = csv ] && [ "$duckdb_ok" = 1 ]; then
-      audit_wall=$wall
-      cp "$reports/latest/customers.csv" "$data/mca-customers-$n.csv"
-      log "DuckDB, $n order lines"
-      if measure "duckdb-$n" "$python" Scripts/duckdb-audit.py --customers "$customers" --agreements "$agreements" \
-           --orders "$orders" --as-of 2019-01-15 --run-date 2019-01-15 --out "$data/duckdb-customers-$n.csv"; then
-        ratio=$(awk -v a="$audit_wall" -v d="$wall" 'BEGIN { if (d > 0) printf "%.2f", a / d; else print "-" }')
-        agree=$(python3 Scripts/duckdb-audit.py --compare "$data/mca-customers-$n.csv" "$data/duckdb-customers-$n.csv")
-        log "  $wall s, $rss MiB; $(head -1 <<<"$agree")"
-        tail -n +2 <<<"$agree" >&2
-        log "  DuckDB summary: $(cat "$data/out-duckdb-$n.txt")"
-        agreeing=$(awk 'NR == 1 { print $1 " of " $3 }' <<<"$agree")
-        duckdb_table+=$'\n'"| $n | $mb | $audit_wall | $wall | $(rate "$mb" "$wall") | $rss | $ratio | $agreeing |"
+    with_duckdb=0
+    if [ "$format" = csv ] && [ "$duckdb_ok" = 1 ]; then with_duckdb=1; fi
+    audit_walls="" audit_rsses="" duckdb_walls="" duckdb_rsses=""
+    for ((run = 1; run <= runs; run++)); do
+      log "auditing $format, $n order lines ($mb MB)$([ "$runs" -gt 1 ] && echo ", run $run of $runs")"
+      measure "audit-$format-$n" "$bin" audit --customers "$customers" --agreements "$agreements" --orders "$orders" \
+        "${audit_options[@]}"
+      log "  $wall s, $(rate "$mb" "$wall") MB/s, $rss MiB"
+      audit_walls+=" $wall" audit_rsses+=" $rss"
+      if [ "$with_duckdb" = 1 ]; then
+        cp "$reports/latest/customers.csv" "$data/mca-customers-$n.csv"
+        log "DuckDB, $n order lines"
+        if measure "duckdb-$n" "$python" Scripts/duckdb-audit.py --customers "$customers" --agreements "$agreements" \
+             --orders "$orders" --as-of 2019-01-15 --run-date 2019-01-15 --out "$data/duckdb-customers-$n.csv"; then
+          log "  $wall s, $rss MiB"
+          duckdb_walls+=" $wall" duckdb_rsses+=" $rss"
+        else
+          with_duckdb=0
+        fi
       fi
+    done
+    summarize "$audit_walls" "$audit_rsses"
+    audit_wall=$wall
+    audit_table+=$'\n'"| $format | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |$([ "$runs" -gt 1 ] && echo " $range |")"
+
+    if [ "$with_duckdb" = 1 ]; then
+      summarize "$duckdb_walls" "$duckdb_rsses"
+      ratio=$(awk -v a="$audit_wall" -v d="$wall" 'BEGIN { if (d > 0) printf "%.2f", a / d; else print "-" }')
+      agree=$(python3 Scripts/duckdb-audit.py --compare "$data/mca-customers-$n.csv" "$data/duckdb-customers-$n.csv")
+      log "  $(head -1 <<<"$agree")"
+      tail -n +2 <<<"$agree" >&2
+      log "  DuckDB summary: $(cat "$data/out-duckdb-$n.txt")"
+      agreeing=$(awk 'NR == 1 { print $1 " of " $3 }' <<<"$agree")
+      duckdb_table+=$'\n'"| $n | $mb | $audit_wall | $wall | $(rate "$mb" "$wall") | $rss | $ratio | $agreeing |$([ "$runs" -gt 1 ] && echo " $range |")"
     fi
   done
 done
 
 {
-  echo "mca-audit $("$bin" --version), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); as of 2019-01-15; reports json, csv, md, html"
+  echo "mca-audit $("$bin" --version), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); as of 2019-01-15; reports json, csv, md, html$([ "$runs" -gt 1 ] && echo "; median of $runs runs each")"
   echo
   echo "$audit_table"
   if [ "$duckdb_ok" = 1 ]; then
