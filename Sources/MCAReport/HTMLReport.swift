@@ -120,17 +120,18 @@ enum HTMLReport {
     private static func writeViolations(_ context: ReportContext, to file: ReportFile) throws {
         let customers = context.result.customers
         let violations = context.result.violations
-        let shownViolations = ranked(violations.lazy.enumerated().map { RankedRow(size: $0.element.quantity, index: $0.offset) })
-        // The violations are read in order (they are spooled), a second time for the rows shown. The
-        // lookup walks the customers in violation order; the table is in quantity order.
-        let wanted = Set(shownViolations.top.map(\.index))
-        let lookup = CompanyLookup(customers)
+        // One read of the spooled violations: the rows shown (at most `rowLimit`) are kept as they go by.
+        let top = topRanked(violations.enumerated().lazy.map { (row: RankedRow(size: $0.element.quantity, index: $0.offset), violation: $0.element) },
+                            limit: rowLimit) { RankedRow.largestFirst($0.row, $1.row) }
+        let shownViolations = (top: top.top.map(\.row), total: top.total)
         var shown: [Int: Violation] = [:], companies: [Int: String] = [:]
-        for (index, violation) in violations.enumerated() where wanted.contains(index) {
-            shown[index] = violation
+        for kept in top.top { shown[kept.row.index] = kept.violation }
+        // The lookup walks the customers in violation order; the table is in quantity order.
+        let lookup = CompanyLookup(customers)
+        for (index, violation) in shown.sorted(by: { $0.key < $1.key }) {
             companies[index] = lookup.companyName(of: violation.customerId)
-            if shown.count == wanted.count { break }
         }
+        // Every row shown is in `shown`: both come from `top`.
         let violation = { [shown] (row: RankedRow) in shown[row.index]! }
         try writeTable(
             id: "order-violations", title: "Orders placed without a confirmation",

@@ -8,7 +8,7 @@ import Testing
 /// Reports read the violations and findings back from their spool files; a spool file that cannot
 /// be read back whole makes the report fail rather than lack rows.
 @Suite struct SpooledReportTests {
-    /// `count` violations written out one per chunk into `folder`, sorted on the way back.
+    /// The violations written out one per chunk into `folder`, read back in the order they came.
     private func spooled(_ violations: [Violation], in folder: URL) throws -> Spooled<Violation> {
         var w = SpoolWriter<Violation>(settings: SpoolSettings(directory: folder.path, budget: 1))
         for v in violations { w.append(v) }
