@@ -1,30 +1,41 @@
 import Foundation
 import MCAModel
 
-/// Reads dates and date-times into calendar dates in the audit time zone (SPEC 2.2).
+/// Reads dates and date-times into calendar dates in the audit time zone (README, "Inputs", Dates).
 ///
 /// ISO 8601 dates and date-times are always read; a date-time without a zone is UTC and is
 /// converted to the audit time zone before its date is taken; a plain date is taken as written.
-/// One more layout can be given as a pattern (`M/d/yyyy h:mm:ss a`). Nothing is guessed:
-/// `8/7/2018` is invalid unless a pattern says which number is the month, and impossible
-/// values (`13/45/2018`, `2018-02-30`, `25:00`) are invalid, never rolled over.
+/// More layouts can be given as patterns (`M/d/yyyy h:mm:ss a`, one per `--date-format`); they
+/// are tried in the order given, after ISO 8601, and the first that reads the text wins.
+/// Nothing is guessed: `8/7/2018` is invalid unless a pattern says which number is the month,
+/// and impossible values (`13/45/2018`, `2018-02-30`, `25:00`) are invalid, never rolled over.
 public final class DateParser: @unchecked Sendable {
+    /// The layouts given, in the order they are tried (after ISO 8601).
+    public let patterns: [String]
     private let timeZone: TimeZone
     private let isUTC: Bool
-    private let pattern: [PatternToken]?
+    /// `patterns`, compiled once; `parse(bytes:)` only walks them.
+    private let compiled: [[PatternToken]]
     /// UTC offset by hour of instant; time zones change offset on hour boundaries in practice.
     private var offsetCache: [Int: Int] = [:]
     private let lock = NSLock()
 
     /// - Parameters:
-    ///   - timeZone: the audit time zone (`--time-zone`).
-    ///   - pattern: the extra layout (`--date-format`), or `nil`.
-    /// - Throws: `DatePatternError` when the pattern has a token this parser does not know.
-    public init(timeZone: TimeZone = TimeZone(identifier: "UTC")!, pattern: String? = nil) throws {
+    ///   - timeZone: the audit time zone (`--time-zone`); UTC by default.
+    ///   - patterns: the extra layouts (every `--date-format`, in the order given); none by default.
+    /// - Throws: `DatePatternError` naming the first pattern that cannot be used.
+    public init(timeZone: TimeZone = .gmt, patterns: [String] = []) throws {
         self.timeZone = timeZone
         self.isUTC = timeZone.identifier == "UTC" || timeZone.identifier == "GMT"
             || (timeZone.secondsFromGMT() == 0 && timeZone.nextDaylightSavingTimeTransition == nil)
-        self.pattern = try pattern.map(DateParser.compile)
+        self.patterns = patterns
+        self.compiled = try patterns.map(DateParser.compile)
+    }
+
+    /// One extra layout, or none: `init(timeZone:patterns:)` with `[pattern]` or `[]`.
+    /// - Throws: `DatePatternError` when the pattern cannot be used.
+    public convenience init(timeZone: TimeZone = .gmt, pattern: String?) throws {
+        try self.init(timeZone: timeZone, patterns: pattern.map { [$0] } ?? [])
     }
 
     /// The calendar date of `text` in the audit time zone, or `nil` when it cannot be read.
@@ -38,7 +49,9 @@ public final class DateParser: @unchecked Sendable {
     public func parse(bytes raw: UnsafeRawBufferPointer) -> DayDate? {
         let bytes = raw.bindMemory(to: UInt8.self)
         if let v = parseISO(bytes) { return resolve(v) }
-        if let pattern, let v = parsePattern(bytes, pattern) { return resolve(v) }
+        for tokens in compiled {
+            if let v = parsePattern(bytes, tokens) { return resolve(v) }
+        }
         return nil
     }
 
