@@ -24,7 +24,8 @@ public struct AuditConfiguration: Sendable {
     public var policy: Policy
     public var outDir: URL
     public var report: ReportOptions
-    public var dateFormat: String?
+    /// `--date-format` layouts, tried in order after ISO 8601.
+    public var dateFormats: [String]
     public var delimiter: UInt8
     public var failOn: Set<FailCondition>
     public var strict: Bool
@@ -51,7 +52,7 @@ public struct AuditConfiguration: Sendable {
     public init(inputs: [InputSpec], asOf: DayDate? = nil, runDate: DayDate? = nil,
                 timeZone: TimeZone = TimeZone(identifier: "UTC")!, policy: Policy = .default,
                 outDir: URL = URL(fileURLWithPath: "Reports"), report: ReportOptions = ReportOptions(toolVersion: toolVersion),
-                dateFormat: String? = nil, delimiter: UInt8 = UInt8(ascii: ","), failOn: Set<FailCondition> = [],
+                dateFormats: [String] = [], delimiter: UInt8 = UInt8(ascii: ","), failOn: Set<FailCondition> = [],
                 strict: Bool = false, verbosity: Verbosity = .normal, showProgress: Bool = false,
                 history: HistorySetting = .inOutDir, keep: Int? = nil) {
         self.inputs = inputs
@@ -61,7 +62,7 @@ public struct AuditConfiguration: Sendable {
         self.policy = policy
         self.outDir = outDir
         self.report = report
-        self.dateFormat = dateFormat
+        self.dateFormats = dateFormats
         self.delimiter = delimiter
         self.failOn = failOn
         self.strict = strict

@@ -59,7 +59,7 @@ public struct AuditRunner {
             }
         }
         let dates: DateParser
-        do { dates = try DateParser(timeZone: config.timeZone, pattern: config.dateFormat) } catch {
+        do { dates = try DateParser(timeZone: config.timeZone, patterns: config.dateFormats) } catch {
             throw AuditFailure(.usage, "\(error)")
         }
         let runDate = config.runDate ?? AuditRunner.today(in: config.timeZone)
@@ -86,7 +86,8 @@ public struct AuditRunner {
             logger.warning("MCA_AUDIT_SPOOL_BUDGET=\(ignored) is not a positive number of bytes; \(budget.bytes) bytes are kept in memory")
         }
         let spool = SpoolSettings(directory: config.outDir.path, budget: budget.bytes)
-        let evaluator = Evaluator(policy: config.policy, asOf: asOf, runDate: runDate, spool: spool)
+        let seatsSource: SeatsSource = config.inputs.contains { $0.kind == .subscriptions } ? .subscriptions : .orderLines
+        let evaluator = Evaluator(policy: config.policy, asOf: asOf, runDate: runDate, seatsSource: seatsSource, spool: spool)
         var ingestion = Ingestion(mapper: RowMapper(dates: dates), delimiter: config.delimiter, evaluator: evaluator, spool: spool)
         if config.showProgress, config.verbosity != .quiet {
             ingestion.onFileDone = { s in
@@ -117,10 +118,13 @@ public struct AuditRunner {
         var summary = counts
         summary.rowsRejected = rejected
         summary.warnings = ingestion.inputs.reduce(0) { $0 + $1.warnings }
+        let notices = AuditRunner.notices(seatsSource: seatsSource, orderLinesHaveBillingType: evaluator.orderLinesHaveBillingType,
+                                          dateHints: ingestion.dateHints)
+        reportNotices(notices)
         var result = AuditResult(asOf: asOf, runDate: runDate, timeZone: config.timeZone.identifier == "GMT" ? "UTC" : config.timeZone.identifier,
                                  phase: evaluator.phase, policy: config.policy, summary: summary,
                                  customers: customers, violations: violations, dataQuality: findings,
-                                 inputs: ingestion.inputs)
+                                 inputs: ingestion.inputs, seatsSource: seatsSource, notices: notices)
         let met = FailCondition.allCases.filter { config.failOn.contains($0) && AuditRunner.holds($0, in: result) }
         let status: ExitStatus = met.isEmpty ? .ok : .conditionMet
 
@@ -228,6 +232,30 @@ public struct AuditRunner {
         if findings.count > limit {
             logger.notice("\(findings.count - limit) more findings are listed in data-quality.csv")
         }
+    }
+
+    /// The run's notices (README, "Notices"): where seats come from, and each date layout hint.
+    static func notices(seatsSource: SeatsSource, orderLinesHaveBillingType: Bool, dateHints: [String]) -> [Notice] {
+        var notices: [Notice] = []
+        if seatsSource == .orderLines {
+            notices.append(Notice(.seatsFromOrderLines,
+                                  "no subscriptions export: each subscription's seats are the quantity of its latest license-based "
+                                  + "order line, an approximation (a charge's quantity need not be the subscription's size); "
+                                  + "give --subscriptions for the seats as they stand"))
+            if !orderLinesHaveBillingType {
+                notices.append(Notice(.noBillingType,
+                                      "no accepted order line says whether it is license- or usage-based (the Partner Center "
+                                      + "Order resource carries no billing type), so no seat-based subscription can be found "
+                                      + "and seat changes read NONE; give --subscriptions"))
+            }
+        }
+        notices += dateHints.map { Notice(.dateLayoutHint, $0) }
+        return notices
+    }
+
+    private func reportNotices(_ notices: [Notice]) {
+        guard configuration.verbosity != .quiet else { return }
+        for notice in notices { logger.notice("\(notice.message)", metadata: ["code": "\(notice.code.rawValue)"]) }
     }
 
     static func holds(_ condition: FailCondition, in r: AuditResult) -> Bool {

@@ -20,6 +20,8 @@ struct Ingestion {
     /// Spooled: a wrong customers export makes every order line a finding.
     var findings: SpoolWriter<Finding>
     var inputs: [InputSummary] = []
+    /// One message per file and date column whose unreadable dates look like a layout `--date-format` would read.
+    var dateHints: [String] = []
     /// Called after each file with its summary (progress on a terminal).
     var onFileDone: (InputSummary) -> Void = { _ in }
 
@@ -38,7 +40,7 @@ struct Ingestion {
 
     /// Reads all inputs in the evaluation order. Throws `AuditFailure` for an unreadable or unusable file.
     mutating func readAll(_ specs: [InputSpec]) throws {
-        let ordered = [InputKind.customers, .agreements, .orders].flatMap { kind in specs.filter { $0.kind == kind } }
+        let ordered = InputKind.allCases.flatMap { kind in specs.filter { $0.kind == kind } }
         let handOver = HandOver<Delivery>(capacity: Ingestion.batchesAhead)
         // However this ends, the reading thread stops at its next hand-over.
         defer { handOver.close() }
@@ -60,8 +62,9 @@ struct Ingestion {
                     batch.resolveCustomers(in: customers)
                     consume(batch, of: spec, into: &summary, findings: &found)
                     if let more = batch.expectedMoreRows { evaluator.expect(more, moreRowsOf: spec.kind) }
-                case .fileEnd(let sha256):
+                case .fileEnd(let sha256, let dateHint):
                     summary.sha256 = sha256
+                    if let dateHint { dateHints.append(dateHint) }
                     break reading
                 case .failed(let failure):
                     throw failure
@@ -86,7 +89,7 @@ struct Ingestion {
                 case .order(let line):
                     lines.append((OrderLineView(row: line, text: text), batch.customers[next]))
                     next += 1
-                case .agreement: next += 1
+                case .agreement, .subscription: next += 1
                 case .customer, .rejected: break
                 }
             }
@@ -100,7 +103,7 @@ struct Ingestion {
                     known = prepared[nextLine]
                     nextLine += 1
                     fallthrough
-                case .agreement:
+                case .agreement, .subscription:
                     customer = batch.customers[next]
                     next += 1
                 case .customer, .rejected: break
@@ -122,6 +125,7 @@ struct Ingestion {
         case .rejected: issues[warnings.upperBound]
         case .customer(let row): evaluator.add(CustomerRowView(row: row, text: text))
         case .agreement(let row): evaluator.add(AgreementRowView(row: row, text: text), customer: customer)
+        case .subscription(let row): evaluator.add(SubscriptionRowView(row: row, text: text), customer: customer)
         case .order(let line): evaluator.add(OrderLineView(row: line, text: text), customer: customer, prepared: prepared)
         }
         if let rejection {
@@ -138,8 +142,9 @@ struct Ingestion {
     enum Delivery: Sendable {
         /// Records, and the bytes their order lines' texts are in.
         case rows(Batch)
-        /// The file is read to its end; its SHA-256.
-        case fileEnd(sha256: String)
+        /// The file is read to its end; its SHA-256, and the layout its unreadable dates seem to
+        /// have (`DateLayoutSniffer`), if they share one.
+        case fileEnd(sha256: String, dateHint: String?)
         /// The file cannot be read or is unusable: the run stops.
         case failed(AuditFailure)
     }
@@ -186,6 +191,8 @@ struct Ingestion {
             /// Its customer is in the batch's `customers`.
             case agreement(PackedAgreementRow)
             /// Its customer is in the batch's `customers`.
+            case subscription(PackedSubscriptionRow)
+            /// Its customer is in the batch's `customers`.
             case order(PackedOrderLine)
             /// Why: the batch's issue after the record's warnings.
             case rejected
@@ -203,10 +210,10 @@ struct Ingestion {
     private static func produce(_ specs: [InputSpec], mapper: RowMapper, delimiter: UInt8, into handOver: HandOver<Delivery>) {
         for spec in specs {
             do {
-                let sha256 = try read(spec, mapper: mapper, delimiter: delimiter) { batch in
+                let (sha256, dateHint) = try read(spec, mapper: mapper, delimiter: delimiter) { batch in
                     guard handOver.put(.rows(batch)) else { throw Stopped() }
                 }
-                guard handOver.put(.fileEnd(sha256: sha256)) else { return }
+                guard handOver.put(.fileEnd(sha256: sha256, dateHint: dateHint)) else { return }
             } catch let failure as AuditFailure {
                 _ = handOver.put(.failed(failure))
                 return
@@ -224,9 +231,10 @@ struct Ingestion {
         }
     }
 
-    /// Reads, hashes and maps one file, handing its records to `deliver` in batches; returns its SHA-256.
+    /// Reads, hashes and maps one file, handing its records to `deliver` in batches; returns its
+    /// SHA-256 and the hint its unreadable dates give, if any.
     private static func read(_ spec: InputSpec, mapper: RowMapper, delimiter: UInt8,
-                             deliver: (Batch) throws -> Void) throws -> String {
+                             deliver: (Batch) throws -> Void) throws -> (String, String?) {
         let hasher = HashingObserver()
         let source: FileByteSource
         do {
@@ -236,9 +244,10 @@ struct Ingestion {
         }
         var batch = Batch()
         var rows = 0
+        var unreadableDates = DateLayoutSniffer()
         do {
             try reader(for: spec.format, delimiter: delimiter).read(source, schema: .forKind(spec.kind)) { raw in
-                let record = map(raw, kind: spec.kind, mapper: mapper, into: &batch)
+                let record = map(raw, kind: spec.kind, mapper: mapper, into: &batch, unreadableDates: &unreadableDates)
                 batch.records.append(record)
                 rows += 1
                 if rows == Ingestion.rowsBeforeEstimate, let size = source.size {
@@ -263,7 +272,8 @@ struct Ingestion {
         } catch let e as FileReadError {
             throw AuditFailure(.noInput, "\(e.path): read failed: \(e.reason)")
         }
-        return hasher.hexDigest()
+        let column = spec.kind == .customers || spec.kind == .agreements ? "acceptance dates" : "creation dates"
+        return (hasher.hexDigest(), unreadableDates.hint(file: spec.path, column: column))
     }
 
     /// About how many rows follow the first `rows` of a file of `size` bytes, when reading them took
@@ -276,8 +286,18 @@ struct Ingestion {
     }
 
     /// Maps one record into `batch`: its texts into the batch's text, its customer id (agreement
-    /// rows, order lines) into the batch's ids to look up.
-    private static func map(_ raw: RawRecord, kind: InputKind, mapper: RowMapper, into batch: inout Batch) -> MappedRecord {
+    /// rows, order lines) into the batch's ids to look up. A date that cannot be read goes to
+    /// `unreadableDates`, for the hint (which never changes how a row is judged).
+    private static func map(_ raw: RawRecord, kind: InputKind, mapper: RowMapper, into batch: inout Batch,
+                            unreadableDates: inout DateLayoutSniffer) -> MappedRecord {
+        func noteUnreadable(_ record: PackedConfirmation?) {
+            guard let span = record?.unreadableDate, !span.isAbsent else { return }
+            batch.text.withBytes(span) { unreadableDates.note($0) }
+        }
+        func noteRejected(_ result: Result<some Any, RowIssue>) {
+            guard case .failure(let issue) = result, issue.code == .invalidDate, let value = raw[.creationDate] else { return }
+            unreadableDates.note(value.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         func mapped<Row>(_ result: Result<RowMapper.Mapped<Row>, RowIssue>, _ wrap: (Row) -> MappedRecord.Row) -> MappedRecord {
             let start = Int32(truncatingIfNeeded: batch.issues.count)
             switch result {
@@ -291,15 +311,29 @@ struct Ingestion {
             }
         }
         switch kind {
-        case .customers: return mapped(mapper.packedCustomer(raw, into: &batch.text), MappedRecord.Row.customer)
+        case .customers:
+            return mapped(mapper.packedCustomer(raw, into: &batch.text)) { row in
+                noteUnreadable(row.embedded)
+                return .customer(row)
+            }
         // Customers are looked up with the rest of the batch, on the evaluating thread (`Batch.resolveCustomers`).
         case .agreements:
             return mapped(mapper.packedAgreement(raw, into: &batch.text)) { row in
+                noteUnreadable(row.record)
                 batch.customerIds.append(row.customerId)
                 return .agreement(row)
             }
+        case .subscriptions:
+            let result = mapper.packedSubscription(raw, into: &batch.text)
+            noteRejected(result)
+            return mapped(result) { row in
+                batch.customerIds.append(row.customerId)
+                return .subscription(row)
+            }
         case .orders:
-            return mapped(mapper.packedOrderLine(raw, into: &batch.text)) { line in
+            let result = mapper.packedOrderLine(raw, into: &batch.text)
+            noteRejected(result)
+            return mapped(result) { line in
                 batch.customerIds.append(line.customerId)
                 return .order(line)
             }

@@ -61,6 +61,9 @@ public struct StderrLogHandler: LogHandler {
             let severity = metadata["severity"].map { "\($0)" } ?? "\(event.level)"
             return terminalSafe("\(file):\(line): \(severity): \(event.message) [\(code)]")
         }
+        if let code = metadata["code"] {  // a notice about the whole run
+            return terminalSafe("mca-audit: \(event.level): \(event.message) [\(code)]")
+        }
         // A run's own message may span lines (a fatal finding, then what it means for the run).
         return "mca-audit: " + event.message.description.split(separator: "\n", omittingEmptySubsequences: false)
             .map { terminalSafe(String($0)) }.joined(separator: "\n")

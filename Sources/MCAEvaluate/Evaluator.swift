@@ -38,10 +38,19 @@ public final class Evaluator {
     public private(set) var otherAgreementTypes = 0
     /// Order lines added with a known customer, for `expect`.
     private var orderLinesAdded = 0
+    /// Where seats come from: the subscriptions export when one is given, else the order lines.
+    public let seatsSource: SeatsSource
+    /// Whether any accepted order line says whether it is license- or usage-based: without one
+    /// (the REST Order resource carries no billing type), no seat can be found in the order lines.
+    public private(set) var orderLinesHaveBillingType = false
 
-    /// - Parameter spool: where the violations go beyond what is kept in memory.
-    public init(policy: Policy, asOf: DayDate, runDate: DayDate, spool: SpoolSettings = SpoolSettings()) {
+    /// - Parameters:
+    ///   - seatsSource: `.subscriptions` when a subscriptions export is given: seats come from it alone.
+    ///   - spool: where the violations go beyond what is kept in memory.
+    public init(policy: Policy, asOf: DayDate, runDate: DayDate, seatsSource: SeatsSource = .orderLines,
+                spool: SpoolSettings = SpoolSettings()) {
         violations = SpoolWriter(settings: spool)
+        self.seatsSource = seatsSource
         self.policy = policy
         self.asOf = asOf
         self.runDate = runDate
@@ -75,6 +84,11 @@ public final class Evaluator {
             // In Double, bounded before it becomes an Int again (`count` may be Int.max).
             let expected = Int(min(Double(count) * rate, Double(Int32.max)))
             let more = Evaluator.affordable(expected, bytesEach: MemoryLayout<SubscriptionState>.stride + KeyTable.entryStride + keyBytes)
+            book.subscriptions.reserveCapacity(book.subscriptions.count + more)
+            book.subscriptionKeys.reserveCapacity(more: more, bytesEach: keyBytes)
+        case .subscriptions:
+            let keyBytes = book.subscriptionKeys.averageKeyCount
+            let more = Evaluator.affordable(count, bytesEach: MemoryLayout<SubscriptionState>.stride + KeyTable.entryStride + keyBytes)
             book.subscriptions.reserveCapacity(book.subscriptions.count + more)
             book.subscriptionKeys.reserveCapacity(more: more, bytesEach: keyBytes)
         case .agreements:
@@ -234,6 +248,7 @@ public final class Evaluator {
         // One access to the book for the line (an access to each of its tables would be checked
         // at run time, as they would be properties of this class).
         if isSeatLine(line) { book.keep(view, customer: i, prepared: prepared) }
+        if line.billingType != .unknown { orderLinesHaveBillingType = true }
         // Fields are read in place: copying the customer's state per line would retain all of it.
         if line.transaction.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
            inScopeClouds.contains(customers[i].cloud),
@@ -242,6 +257,33 @@ public final class Evaluator {
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
                                         subscriptionId: view.string(line.subscriptionId), offerId: view.string(line.offerId),
                                         quantity: line.quantity))
+        }
+        return nil
+    }
+
+    /// Adds a subscriptions row; rows for unknown customers and repeated subscriptions are rejected.
+    public func add(_ row: SubscriptionRow) -> RowIssue? {
+        var text = PackedText()
+        let packed = PackedSubscriptionRow(row, into: &text)
+        return text.bytes.withUnsafeBytes { bytes in
+            let view = SubscriptionRowView(row: packed, text: bytes)
+            return add(view, customer: customerDirectory.resolve(view.bytes(packed.customerId)))
+        }
+    }
+
+    /// Adds a subscriptions row whose texts are still bytes and whose customer id a
+    /// `CustomerDirectory` has already looked up. Call after every customer, before any order line.
+    public func add(_ view: SubscriptionRowView, customer: CustomerDirectory.Resolution) -> RowIssue? {
+        guard let i = customer.index else {
+            let u = view.unpacked
+            return RowIssue(.unknownCustomer,
+                            "subscription '\(u.subscriptionId)' is for customer '\(u.customerId)', who is not in the customers export")
+        }
+        let seats = SeatRules.seats(of: view.row, asOf: asOf)
+        guard book.keepFirst(view, customer: i, seats: seats) else {
+            let u = view.unpacked
+            return RowIssue(.duplicateSubscription,
+                            "subscription '\(u.subscriptionId)' of customer '\(u.customerId)' appears again; the first row is kept")
         }
         return nil
     }
@@ -301,8 +343,11 @@ public final class Evaluator {
 
     // MARK: - Seat-based subscriptions
 
-    /// A live line that can set its subscription's seats as of the as-of date (SPEC 3.4).
-    private func isSeatLine(_ line: PackedOrderLine) -> Bool { line.billingType == .license && line.creationDate <= asOf }
+    /// A live line that can set its subscription's seats as of the as-of date; none does when the
+    /// seats come from a subscriptions export.
+    private func isSeatLine(_ line: PackedOrderLine) -> Bool {
+        seatsSource == .orderLines && SeatRules.isSeatLine(line, asOf: asOf)
+    }
 
     // MARK: - Outcome
 
@@ -604,6 +649,23 @@ private struct SeatBook {
         subscriptions[e] = state
     }
 
+    /// Keeps a subscriptions row unless its subscription is already kept (the first row wins):
+    /// false for a repeated one. Every row is kept, with 0 seats when it holds none, so that a
+    /// repeat is found whatever the first one held.
+    mutating func keepFirst(_ view: SubscriptionRowView, customer: Int, seats: Int) -> Bool {
+        let id = view.bytes(view.row.subscriptionId)
+        let owner = UInt32(truncatingIfNeeded: customer)
+        let hash = subscriptionKeys.hash(owner: owner, id)
+        guard subscriptionKeys.find(owner: owner, id, hash: hash) == nil else { return false }
+        _ = subscriptionKeys.insert(owner: owner, id, hash: hash)
+        var state = SubscriptionState(customer: customer, offer: offer(view.bytes(view.row.offerId), view.bytes(view.row.offerName),
+                                                                       id: view.string(view.row.offerId), name: view.string(view.row.offerName)),
+                                      seats: seats)
+        state.spelling = spelling(of: id, entry: subscriptions.count)
+        subscriptions.append(state)
+        return true
+    }
+
     /// The subscription id as the line writes it, when that is not its key's lower-case bytes.
     private func spelling(of id: UnsafeRawBufferPointer, entry: Int) -> String? {
         let same = subscriptionKeys.withKey(entry) { key in sameBytes(UnsafeRawBufferPointer(key), id) }
@@ -612,15 +674,22 @@ private struct SeatBook {
 
     /// The interned offer id and name of a line.
     private mutating func offer(_ view: OrderLineView) -> Int32 {
+        offer(view.bytes(view.row.offerId), view.bytes(view.row.offerName),
+              id: view.string(view.row.offerId), name: view.string(view.row.offerName))
+    }
+
+    /// The interned offer of these id and name bytes; `id` and `name` are made only for a new one.
+    private mutating func offer(_ idBytes: UnsafeRawBufferPointer, _ nameBytes: UnsafeRawBufferPointer,
+                                id: @autoclosure () -> String?, name: @autoclosure () -> String?) -> Int32 {
         offerKey.removeAll()
-        offerKey.append(view.bytes(view.row.offerId))
+        offerKey.append(idBytes)
         offerKey.append(0xFF)  // never in UTF-8: ("ab", "c") and ("a", "bc") stay apart
-        offerKey.append(view.bytes(view.row.offerName))
+        offerKey.append(nameBytes)
         return offerKey.withUnsafeBytes { key in
             let hash = offerKeys.hash(key)
             if let e = offerKeys.find(key, hash: hash) { return Int32(e) }
             let e = offerKeys.insert(key, hash: hash)
-            offers.append((view.string(view.row.offerId), view.string(view.row.offerName)))
+            offers.append((id(), name()))
             return Int32(e)
         }
     }
@@ -957,6 +1026,17 @@ private struct SubscriptionState: @unchecked Sendable {
         } else {
             self.orderId = CompactText(bytes)
         }
+    }
+
+    /// A subscription of a subscriptions export, holding `seats` (0: none that count).
+    init(customer: Int, offer: Int32, seats: Int) {
+        self.customer = Int32(truncatingIfNeeded: customer)
+        self.offer = offer
+        date = DayDate(daysSinceEpoch: 0)
+        lineItemNumber = 0
+        quantity = seats
+        isCancel = false
+        orderId = CompactText(UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     /// Seats held: none once cancelled.

@@ -398,6 +398,10 @@ public struct AuditResult: Sendable {
     /// Rejected rows and warnings, in input order.
     public var dataQuality: Spooled<Finding>
     public var inputs: [InputSummary]
+    /// Where the seat counts come from.
+    public var seatsSource: SeatsSource
+    /// What a reader should know about the run as a whole (no subscriptions export, a date layout hint, …).
+    public var notices: [Notice]
     /// What changed since the previous run; `nil` when the run keeps no history (`--no-history`).
     public var changes: RunChanges?
     /// This run and the runs before it, oldest first; `nil` when the run keeps no history.
@@ -405,7 +409,10 @@ public struct AuditResult: Sendable {
 
     public init(asOf: DayDate, runDate: DayDate, timeZone: String = "UTC", phase: Phase, policy: Policy,
                 summary: Summary, customers: CustomerOutcomes, violations: Spooled<Violation>, dataQuality: Spooled<Finding>,
-                inputs: [InputSummary], changes: RunChanges? = nil, trend: [TrendPoint]? = nil) {
+                inputs: [InputSummary], seatsSource: SeatsSource = .orderLines, notices: [Notice] = [],
+                changes: RunChanges? = nil, trend: [TrendPoint]? = nil) {
+        self.seatsSource = seatsSource
+        self.notices = notices
         self.asOf = asOf
         self.runDate = runDate
         self.timeZone = timeZone

@@ -29,6 +29,7 @@ struct CSVExportFormat: ExportFormat {
         case .customers: names = Self.customerColumns.map(\.1)
         case .agreements: names = Self.agreementColumns.map(\.1)
         case .orders: names = (Self.orderColumns + Self.lineColumns).map(\.1)
+        case .subscriptions: names = []
         }
         for (i, name) in names.enumerated() {
             if i > 0 { out.append(44) }

@@ -28,6 +28,7 @@ struct XMLExportFormat: ExportFormat {
         case .customers: "<Customers>\n"
         case .agreements: "<Agreements>\n"
         case .orders: "<Orders>\n"
+        case .subscriptions: "<Subscriptions>\n"
         }
     }
 
@@ -82,6 +83,7 @@ struct XMLExportFormat: ExportFormat {
         case .customers: out.appendASCII("</Customers>\n")
         case .agreements: out.appendASCII("</Agreements>\n")
         case .orders: out.appendASCII("</Orders>\n")
+        case .subscriptions: out.appendASCII("</Subscriptions>\n")
         }
     }
 

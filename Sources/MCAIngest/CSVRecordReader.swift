@@ -20,23 +20,36 @@ public struct CSVRecordReader: RecordReader {
     public func read(_ source: any ByteSource, schema: Schema, emit: (RawRecord) throws -> Void) throws {
         let scanner = CSVScanner(source: source, delimiter: delimiter)
         guard try scanner.next() else { return }
+        // Windows PowerShell 5.1's Export-Csv writes `#TYPE <class>` above the header.
+        if scanner.fieldCount == 1, scanner.string(at: 0)?.hasPrefix("#TYPE") == true {
+            guard try scanner.next() else { return }
+        }
 
-        // Resolve the header once: column index -> field (the first column naming a field wins).
-        var columns = [Field?](repeating: nil, count: scanner.fieldCount)
+        // Resolve the header once: column index -> field. Where several columns name one field, the
+        // column whose alias comes first in the field's list wins (on a tie, the first column).
         var columnNames = [String](repeating: "", count: scanner.fieldCount)
-        var seen = Set<Field>()
+        var chosen: [Field: (column: Int, rank: UInt8)] = [:]
         for i in 0..<scanner.fieldCount {
             let name = scanner.string(at: i) ?? ""
             columnNames[i] = name
-            if let f = schema.field(forName: name), seen.insert(f).inserted { columns[i] = f }
+            guard let named = schema.namedField(forNormalizedName: normalizedKey(name)) else { continue }
+            if let current = chosen[named.field], current.rank <= named.rank { continue }
+            chosen[named.field] = (i, named.rank)
         }
-        let missing = schema.required.filter { !seen.contains($0) }
+        let normalizedHeader = columnNames.map(normalizedKey)
+        let layout = KnownLayout.recognize(kind: schema.kind, normalizedHeader: normalizedHeader)
+        for (k, field) in (layout?.unnamedColumns ?? []).enumerated() where chosen[field] == nil {
+            chosen[field] = (columnNames.count + k, 0)
+            columnNames.append("(unnamed column \(columnNames.count + 1): \(field))")
+        }
+        let missing = schema.required.filter { chosen[$0] == nil }
         if !missing.isEmpty {
-            let wanted = missing.map { "\($0) (one of: \(schema.aliases(of: $0).joined(separator: ", ")))" }
             throw FatalInputError(line: scanner.recordLine, code: .missingColumn,
-                                  message: "required column missing from the header: \(wanted.joined(separator: "; "))")
+                                  message: Self.missingColumnMessage(missing, schema: schema, header: columnNames))
         }
-        let mapped = columns.enumerated().compactMap { i, f in f.map { (column: i, field: $0) } }
+        let headerCount = scanner.fieldCount
+        let mapped = chosen.map { (column: $0.value.column, field: $0.key) }.sorted { $0.column < $1.column }
+        let implicit = (layout?.implicit ?? []).filter { chosen[$0.field] == nil }
 
         // Read through a buffer pointer: iterating the array itself would count a reference per record.
         try mapped.withUnsafeBufferPointer { mapped in
@@ -44,10 +57,10 @@ public struct CSVRecordReader: RecordReader {
             while try scanner.next() {
                 record.reset(line: scanner.recordLine)
                 let count = scanner.fieldCount
-                if count != columns.count {
-                    record.warnings.append(RowIssue(.raggedRow, count > columns.count
-                        ? "\(count) fields where the header has \(columns.count); the extra fields are ignored"
-                        : "\(count) fields where the header has \(columns.count); the missing fields are empty"))
+                if count != headerCount, !(layout?.isWhole(count, headerCount: headerCount) ?? false) {
+                    record.warnings.append(RowIssue(.raggedRow, count > headerCount
+                        ? "\(count) fields where the header has \(headerCount); the extra fields are ignored"
+                        : "\(count) fields where the header has \(headerCount); the missing fields are empty"))
                 }
                 if let problem = scanner.problem { record.rejection = RowIssue(.malformedRow, problem) }
                 // The usual record is plain ASCII: then no field needs checking, and one copy serves all
@@ -72,9 +85,26 @@ public struct CSVRecordReader: RecordReader {
                         }
                     }
                 }
+                for value in implicit where !record.has(value.field) {
+                    var text = value.value
+                    text.withUTF8 { record.setValidUTF8(value.field, UnsafeRawBufferPointer($0)) }
+                }
                 try emit(record)
             }
         }
+    }
+
+    /// Why a header is unusable: the required columns it lacks (with their aliases), the columns
+    /// it has, and the known layout it most resembles.
+    static func missingColumnMessage(_ missing: [Field], schema: Schema, header: [String]) -> String {
+        let wanted = missing.map { "\($0) (one of: \(schema.aliases(of: $0).joined(separator: ", ")))" }
+        var message = "required column missing from the header: \(wanted.joined(separator: "; "))"
+        message += "; the header has: \(header.map { "'\($0)'" }.joined(separator: ", "))"
+        if let near = KnownLayout.nearest(to: header.map(normalizedKey)) {
+            message += "; it looks most like \(near.name) (\(near.header))"
+            if near.kind != schema.kind { message += ", which is a \(near.kind.rawValue) export: give it with --\(near.kind.rawValue)" }
+        }
+        return message
     }
 }
 

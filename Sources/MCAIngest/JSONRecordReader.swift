@@ -52,14 +52,18 @@ public struct JSONRecordReader: RecordReader, Sendable {
 
 /// What a member name means in one schema, resolved once per distinct name.
 private struct KeyInfo {
-    /// The field a scalar value under this name sets.
-    var field: Field?
-    /// An object under this name is flattened into the record.
-    var nested: Bool
+    /// The field a scalar value under this name sets, with its alias's rank.
+    var field: NamedField?
+    /// A number under this name is Unix time (seconds, or milliseconds past 10 digits), 0 for none.
+    var epoch: Bool
+    /// An object under this name is flattened into the record, for these fields; `nil`: skipped.
+    var nested: FieldSet?
     /// An array under this name holds an order's line items.
     var lineItems: Bool
     /// The top-level object's array of items.
     var items: Bool
+    /// What the items of that array are, when its name tells (`customerAgreementRecords`).
+    var itemsLayout: KnownLayout?
 }
 
 /// Field order for merging an order's fields into its line items (computed once, not per line).
@@ -157,6 +161,8 @@ private struct JSONItemParser {
     private var lines: [RawRecord] = []
     private var lineCount = 0
     private var spare = RawRecord()
+    /// The layout the items array's name tells, if any (its implicit values go to every record).
+    private var layout: KnownLayout?
     /// Stands in for a record taken out of `spare` or `lines`, so the taken one is uniquely
     /// referenced and `reset` clears it in place instead of copying it.
     private static let placeholder = RawRecord()
@@ -200,9 +206,10 @@ private struct JSONItemParser {
             while true {
                 guard b == 0x22 else { throw tok.unexpected(b, expecting: "a member name") }
                 try tok.readString(decode: true)
-                let isItems = keyInfo().items
+                let info = keyInfo()
                 try tok.expect(0x3A, "':'")
-                if isItems {
+                if info.items {
+                    layout = info.itemsLayout
                     let v = try tok.peekNonWhitespace()
                     guard v == 0x5B else {
                         guard let v, let kind = valueKind(v) else { throw tok.unexpected(v, expecting: "'['") }
@@ -262,7 +269,8 @@ private struct JSONItemParser {
         record.reset(line: itemNumber)
         lineCount = 0
         lineItemIndex = 0
-        try readObject(into: &record, level: 1, orderLevel: schema.containerItemsKey != nil)
+        try readObject(into: &record, level: 1, orderLevel: schema.containerItemsKey != nil, allowed: .all)
+        for value in layout?.implicit ?? [] where !record.has(value.field) { record[value.field] = value.value }
 
         // Invalid UTF-8 outside every line item spoils the whole item (all its records).
         let itemIssue = tok.invalidUTF8.map {
@@ -277,7 +285,7 @@ private struct JSONItemParser {
             var line = lines[i]
             lines[i] = Self.placeholder
             defer { lines[i] = line }
-            line.fillAbsent(allFields, from: record)
+            line.fillAbsent(allFields, from: record, except: schema.notInherited)
             if line.rejection == nil { line.rejection = itemIssue ?? record.rejection }
             try emit(line)
         }
@@ -285,7 +293,8 @@ private struct JSONItemParser {
 
     /// The members of the object whose opening brace is the next byte, mapped into `rec`.
     /// Recursion only follows nested containers and line items, at most `maxDepth` deep.
-    private mutating func readObject(into rec: inout RawRecord, level: Int, orderLevel: Bool) throws {
+    /// Only `allowed` fields are set: a nested object gives only the fields its name allows (`Schema.nestedContainers`).
+    private mutating func readObject(into rec: inout RawRecord, level: Int, orderLevel: Bool, allowed: FieldSet) throws {
         tok.advance()
         var b = try tok.peekNonWhitespace()
         if b == 0x7D {
@@ -298,30 +307,37 @@ private struct JSONItemParser {
             let info = keyInfo()
             try tok.expect(0x3A, "':'")
             let v = try tok.peekNonWhitespace()
+            // The field this value sets, when it may set one here and no better-named value is in.
+            let target = info.field.flatMap { allowed.contains($0.field) && rec.takes($0) ? $0 : nil }
             switch v ?? 0 { // NUL stands for the end of the file: no value starts with either
             case 0x22: // "
-                if let f = info.field, rec[f] == nil {
+                if let f = target {
                     tok.decodedNUL = false
                     try tok.readString(decode: true)
-                    if tok.decodedNUL { rejectNUL(&rec, f) }
-                    rec[f] = String(decoding: tok.text, as: UTF8.self)
+                    if tok.decodedNUL { rejectNUL(&rec, f.field) }
+                    rec.set(f, String(decoding: tok.text, as: UTF8.self))
                 } else {
                     try tok.readString(decode: false)
                 }
             case 0x2D, 0x30...0x39:
-                if let f = info.field, rec[f] == nil {
+                if let f = target {
                     try tok.readNumber(decode: true)
-                    rec[f] = String(decoding: tok.text, as: UTF8.self)
+                    let number = String(decoding: tok.text, as: UTF8.self)
+                    if !info.epoch {
+                        rec.set(f, number)
+                    } else if let date = Self.epochDate(number) {
+                        rec.set(f, date)
+                    }
                 } else {
                     try tok.readNumber(decode: false)
                 }
             case 0x74, 0x66, 0x6E: // t f n
                 let literal = try tok.readLiteral()
-                if let f = info.field, literal != .null, rec[f] == nil { rec[f] = literal.text }
+                if let f = target, literal != .null { rec.set(f, literal.text) }
             case 0x7B: // {
-                if info.nested {
+                if let fields = info.nested {
                     if level + 1 > maxDepth { throw tok.tooDeep() }
-                    try readObject(into: &rec, level: level + 1, orderLevel: false)
+                    try readObject(into: &rec, level: level + 1, orderLevel: false, allowed: allowed.intersection(fields))
                 } else {
                     try tok.skipValue(level: level + 1)
                 }
@@ -360,7 +376,7 @@ private struct JSONItemParser {
                 let orderInvalid = tok.invalidUTF8
                 tok.invalidUTF8 = nil
                 inLineItem = true
-                try readObject(into: &line, level: level + 1, orderLevel: false)
+                try readObject(into: &line, level: level + 1, orderLevel: false, allowed: .all)
                 inLineItem = false
                 if let at = tok.invalidUTF8, line.rejection == nil {
                     line.rejection = RowIssue(.invalidUTF8, "item \(itemNumber), line item \(lineItemIndex) holds "
@@ -394,12 +410,28 @@ private struct JSONItemParser {
         let hash = KeyTable.hash(name)
         if let known = keys.find(name, hash: hash) { return known }
         let normalized = normalizedKey(String(decoding: name, as: UTF8.self))
-        let info = KeyInfo(field: schema.field(forNormalizedName: normalized),
-                           nested: schema.nestedContainers.contains(normalized),
+        let epoch = schema.epochNames[normalized]
+        let info = KeyInfo(field: epoch ?? schema.namedField(forNormalizedName: normalized), epoch: epoch != nil,
+                           nested: schema.nestedContainers[normalized],
                            lineItems: normalized == schema.containerItemsKey,
-                           items: normalized == "items")
+                           items: schema.itemArrays.keys.contains(normalized),
+                           itemsLayout: schema.itemArrays[normalized] ?? nil)
         keys.insert(name, hash: hash, info: info)
         return info
+    }
+
+    /// A Unix time as an ISO 8601 date-time in UTC: seconds, or milliseconds when it has more than 10
+    /// digits; `nil` for 0 (no date). Anything but a plain non-negative integer is kept as written,
+    /// so that it is reported as an unreadable date.
+    static func epochDate(_ number: String) -> String? {
+        guard !number.isEmpty, number.count <= 18, number.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int(number) else {
+            return number
+        }
+        guard value != 0 else { return nil }
+        let seconds = number.count > 10 ? value / 1000 : value
+        let day = DayDate(daysSinceEpoch: seconds / 86_400), time = seconds % 86_400
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(day.iso)T\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60))Z"
     }
 
     /// "a number", "a string", … for the value starting with `b`; nil when no value starts so.

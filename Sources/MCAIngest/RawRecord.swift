@@ -17,11 +17,33 @@ public struct RawRecord: Sendable {
     public var rejection: RowIssue?
     /// Warnings that keep the row (RAGGED_ROW).
     public var warnings: [RowIssue] = []
+    /// The rank of the alias each field's value came under (`set(_:validUTF8:)`); meaningful only
+    /// for fields the record has.
+    private var ranks: [UInt8]
 
     public init(line: Int = 0) {
         self.line = line
         self.values = Array(repeating: nil, count: Field.allCases.count)
         self.spans = Array(repeating: -1, count: 2 * Field.allCases.count)
+        self.ranks = Array(repeating: .max, count: Field.allCases.count)
+    }
+
+    /// Whether a value under a name of this alias rank is taken: the field has none yet, or has one
+    /// that came under a later alias (`Schema`: the alias that comes first wins; on a tie, the first value).
+    public func takes(_ named: NamedField) -> Bool { !has(named.field) || named.rank < ranks[named.field.rawValue] }
+
+    /// Sets a field from bytes already checked to be valid UTF-8, when `takes(named)`.
+    public mutating func set(_ named: NamedField, validUTF8 value: UnsafeRawBufferPointer) {
+        guard takes(named) else { return }
+        setValidUTF8(named.field, value)
+        ranks[named.field.rawValue] = named.rank
+    }
+
+    /// Sets a field from a String, when `takes(named)`.
+    public mutating func set(_ named: NamedField, _ value: String) {
+        guard takes(named) else { return }
+        self[named.field] = value
+        ranks[named.field.rawValue] = named.rank
     }
 
     /// The value of a field, untrimmed, or `nil` when the record has none.
@@ -83,16 +105,10 @@ public struct RawRecord: Sendable {
         spans[2 * field.rawValue + 1] >= 0 || (hasValues && values[field.rawValue] != nil)
     }
 
-    /// Sets a field from bytes already checked to be valid UTF-8 unless it already has a value:
-    /// the first occurrence of a field wins. No String is made.
-    public mutating func setIfAbsent(_ field: Field, validUTF8 value: UnsafeRawBufferPointer) {
-        if !has(field) { setValidUTF8(field, value) }
-    }
-
     /// Gives each of `fields` that this record has no value for the value `other` has (an order's
-    /// fields for its line items), as bytes.
-    public mutating func fillAbsent(_ fields: some Sequence<Field>, from other: RawRecord) {
-        for field in fields where !has(field) {
+    /// fields for its line items), as bytes; `except` are never given.
+    public mutating func fillAbsent(_ fields: some Sequence<Field>, from other: RawRecord, except: FieldSet = FieldSet([])) {
+        for field in fields where !has(field) && !except.contains(field) {
             other.withUTF8(field) { if let value = $0 { setValidUTF8(field, value) } }
         }
     }

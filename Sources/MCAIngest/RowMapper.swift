@@ -25,6 +25,10 @@ public struct RowMapper: Sendable {
         unpacked(raw, packedOrderLine) { OrderLineView(row: $0, text: $1).unpacked }
     }
 
+    public func subscription(_ raw: RawRecord) -> Result<Mapped<SubscriptionRow>, RowIssue> {
+        unpacked(raw, packedSubscription) { SubscriptionRowView(row: $0, text: $1).unpacked }
+    }
+
     /// A row mapped by a packing function, with its texts made into Strings by `unpack`.
     private func unpacked<Packed, Row>(_ raw: RawRecord, _ pack: (RawRecord, inout PackedText) -> Result<Mapped<Packed>, RowIssue>,
                                        _ unpack: (Packed, UnsafeRawBufferPointer) -> Row) -> Result<Mapped<Row>, RowIssue> {
@@ -47,6 +51,11 @@ public struct RowMapper: Sendable {
     /// hot path of the largest file). A rejected row leaves `text` as it was.
     public func packedOrderLine(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedOrderLine>, RowIssue> {
         packed(raw, into: &text, packOrderLine)
+    }
+
+    /// A subscriptions row with its text fields appended to `text`, as `packedCustomer`.
+    public func packedSubscription(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedSubscriptionRow>, RowIssue> {
+        packed(raw, into: &text, packSubscription)
     }
 
     /// A row packed by `pack`, or the reader's rejection; a rejected row leaves `text` as it was.
@@ -116,15 +125,66 @@ public struct RowMapper: Sendable {
             let n = self.text(raw, .lineItemNumber) ?? ""
             return .failure(RowIssue(.malformedRow, "line item number '\(n)' of order '\(order())' is not a non-negative integer"))
         }
+        var warnings = raw.warnings
         let transaction = raw.withUTF8(.transactionType) { TransactionType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if case .other = transaction {
+            warnings.append(unrecognized("transaction type", .transactionType, raw, of: "order '\(order())'",
+                                         reading: "not a new order or seat change"))
+        }
+        let status = raw.withUTF8(.status) { OrderStatus.recognized($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if status == nil {
+            warnings.append(unrecognized("order status", .status, raw, of: "order '\(order())'", reading: "unknown (a live order)"))
+        }
         let line = PackedOrderLine(
             orderId: orderId, customerId: customerId, offerId: pack(raw, .offerId, into: &text),
             offerName: pack(raw, .offerName, into: &text), subscriptionId: pack(raw, .subscriptionId, into: &text),
-            creationDate: date, status: raw.withUTF8(.status) { OrderStatus(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
+            creationDate: date, status: status ?? .unknown,
             lineItemNumber: lineItemNumber, quantity: quantity,
             billingType: raw.withUTF8(.billingType) { BillingType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
             transaction: transaction.code, otherTransaction: PackedOrderLine.other(transaction, into: &text))
-        return .success(Mapped(row: line, warnings: raw.warnings))
+        return .success(Mapped(row: line, warnings: warnings))
+    }
+
+    private func packSubscription(_ raw: RawRecord, into text: inout PackedText) -> Result<Mapped<PackedSubscriptionRow>, RowIssue> {
+        let subscriptionId = pack(raw, .subscriptionId, into: &text)
+        guard !subscriptionId.isAbsent else { return .failure(missing("subscriptionId", "subscription id")) }
+        func subscription() -> String { self.text(raw, .subscriptionId) ?? "" }
+        let customerId = pack(raw, .customerId, into: &text)
+        guard !customerId.isAbsent else {
+            return .failure(missing("customerId", "customer id (subscription '\(subscription())')"))
+        }
+        var date: DayDate?
+        var unreadable = false
+        trimmedBytes(raw, .creationDate) { b in
+            guard !b.isEmpty else { return }
+            date = dates.parse(bytes: b)
+            unreadable = date == nil
+        }
+        if unreadable {
+            let t = self.text(raw, .creationDate) ?? ""
+            return .failure(RowIssue(.invalidDate, "creation date '\(t)' of subscription '\(subscription())' is not a readable date"))
+        }
+        guard let quantity = integer(raw, .quantity) else {
+            let q = self.text(raw, .quantity) ?? ""
+            return .failure(RowIssue(.invalidQuantity, "quantity '\(q)' of subscription '\(subscription())' is not a non-negative integer"))
+        }
+        var warnings = raw.warnings
+        let status = raw.withUTF8(.status) { SubscriptionStatus.recognized($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if status == nil {
+            warnings.append(unrecognized("subscription status", .status, raw, of: "subscription '\(subscription())'",
+                                         reading: "active (its seats stay at risk)"))
+        }
+        let row = PackedSubscriptionRow(
+            subscriptionId: subscriptionId, customerId: customerId, offerId: pack(raw, .offerId, into: &text),
+            offerName: pack(raw, .offerName, into: &text), quantity: quantity,
+            billingType: raw.withUTF8(.billingType) { BillingType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
+            status: status ?? .active, creationDate: date)
+        return .success(Mapped(row: row, warnings: warnings))
+    }
+
+    /// UNRECOGNIZED_VALUE: `field`'s value is outside its vocabulary and is read as `reading`.
+    private func unrecognized(_ what: String, _ field: Field, _ raw: RawRecord, of owner: String, reading: String) -> RowIssue {
+        RowIssue(.unrecognizedValue, "\(what) '\(text(raw, field) ?? "")' of \(owner) is not recognised; read as \(reading)")
     }
 
     /// Appends a field's trimmed bytes to `text` (absent when empty).

@@ -23,10 +23,11 @@ enum XMLFrame: Equatable {
     case order
     /// A record element.
     case record
-    /// An allowlisted nested element (`<PrimaryContact>`): its attributes and leaf children count.
-    case nested(XMLFieldTarget)
+    /// An allowlisted nested element (`<PrimaryContact>`): its attributes and leaf children count,
+    /// for the fields its name allows.
+    case nested(XMLFieldTarget, FieldSet)
     /// An element named like a field: its text is the value, unless it turns out to have children.
-    case leaf(Field, XMLFieldTarget)
+    case leaf(NamedField, XMLFieldTarget)
     /// Ignored with everything inside it.
     case skip
 }
@@ -57,7 +58,7 @@ extension XMLParseState {
                 order.reset(line: startTagLine())
                 orderFields.removeAll(keepingCapacity: true)
                 orderOpen = true
-                readAttributes(attributes, count, into: .order)
+                readAttributes(attributes, count, into: .order, allowed: .all)
                 frame = .order
             } else {
                 frame = .transparent
@@ -66,12 +67,12 @@ extension XMLParseState {
             if info.isRecord {
                 frame = beginRecord(attributes, count)
             } else {
-                frame = child(info, attributes, count, target: .order) ?? .transparent
+                frame = child(info, attributes, count, target: .order, allowed: .all) ?? .transparent
             }
         case .record:
-            frame = child(info, attributes, count, target: .record) ?? .skip
-        case .nested(let target):
-            frame = child(info, attributes, count, target: target) ?? .skip
+            frame = child(info, attributes, count, target: .record, allowed: .all) ?? .skip
+        case .nested(let target, let allowed):
+            frame = child(info, attributes, count, target: target, allowed: allowed) ?? .skip
         }
         frames.append(frame)
         openElements.append((name, Int32(truncatingIfNeeded: currentLine)))
@@ -83,7 +84,7 @@ extension XMLParseState {
         switch frame {
         case .leaf(let field, let target):
             if textOverflow {
-                reject(target, "the value of \(field) is longer than \(maxFieldBytes) bytes")
+                reject(target, "the value of \(field.field) is longer than \(maxFieldBytes) bytes")
             } else {
                 text.withUnsafeBytes { set(field, $0, target) }
             }
@@ -120,19 +121,20 @@ extension XMLParseState {
     private mutating func beginRecord(_ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
                                       _ count: Int) -> XMLFrame {
         record.reset(line: startTagLine())
-        readAttributes(attributes, count, into: .record)
+        readAttributes(attributes, count, into: .record, allowed: .all)
         return .record
     }
 
     /// The frame of an element inside a record, a nested element or an order; nil for a name
-    /// that is neither a nested container nor a field.
+    /// that is neither a nested container nor a field `allowed` there.
     private mutating func child(_ info: XMLNameInfo, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
-                                _ count: Int, target: XMLFieldTarget) -> XMLFrame? {
-        if info.isNested {
-            readAttributes(attributes, count, into: target)
-            return .nested(target)
+                                _ count: Int, target: XMLFieldTarget, allowed: FieldSet) -> XMLFrame? {
+        if let fields = info.nested {
+            let inside = allowed.intersection(fields)
+            readAttributes(attributes, count, into: target, allowed: inside)
+            return .nested(target, inside)
         }
-        guard let field = info.field else { return nil }
+        guard let field = info.field, allowed.contains(field.field) else { return nil }
         text.removeAll(keepingCapacity: true)
         textOverflow = false
         return .leaf(field, target)
@@ -148,16 +150,17 @@ extension XMLParseState {
     }
 
     private mutating func readAttributes(_ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ count: Int,
-                                         into target: XMLFieldTarget) {
+                                         into target: XMLFieldTarget, allowed: FieldSet) {
         guard let attributes else { return }
         // SAX2 passes five pointers per attribute: localname, prefix, URI, value start, value end.
         for i in 0..<count {
             let a = attributes + 5 * i
-            guard let localname = a[0], let start = a[3], let end = a[4], let field = info(for: localname).field
+            guard let localname = a[0], let start = a[3], let end = a[4], let field = info(for: localname).field,
+                  allowed.contains(field.field)
             else { continue }
             let length = end - start
             if length > maxFieldBytes {
-                reject(target, "the value of \(field) is longer than \(maxFieldBytes) bytes")
+                reject(target, "the value of \(field.field) is longer than \(maxFieldBytes) bytes")
                 continue
             }
             Self.withAttributeValue(UnsafeBufferPointer(start: start, count: length)) { set(field, $0, target) }
@@ -189,18 +192,17 @@ extension XMLParseState {
 
     /// Sets a field of the record or the order, as bytes: no String is made. libxml2 hands over
     /// UTF-8; should a value not be valid, it is repaired as a String would be (U+FFFD).
-    private mutating func set(_ field: Field, _ value: UnsafeRawBufferPointer, _ target: XMLFieldTarget) {
+    private mutating func set(_ field: NamedField, _ value: UnsafeRawBufferPointer, _ target: XMLFieldTarget) {
         guard UTF8Text.isValid(value) else {
             var repaired = String(decoding: value.bindMemory(to: UInt8.self), as: UTF8.self)
             return repaired.withUTF8 { set(field, UnsafeRawBufferPointer($0), target) }
         }
         switch target {
-        case .record: record.setIfAbsent(field, validUTF8: value)
+        case .record: record.set(field, validUTF8: value)
         case .order:
-            if !order.has(field) {
-                order.setValidUTF8(field, value)
-                orderFields.append(field)
-            }
+            guard order.takes(field) else { return }
+            if !order.has(field.field) { orderFields.append(field.field) }
+            order.set(field, validUTF8: value)
         }
     }
 
@@ -223,7 +225,7 @@ extension XMLParseState {
         // In place, so no line item's storage is copied.
         for i in 0..<orderItemCount {
             guard failure == nil else { break }
-            orderItems[i].fillAbsent(orderFields, from: order)
+            orderItems[i].fillAbsent(orderFields, from: order, except: schema.notInherited)
             if orderItems[i].rejection == nil { orderItems[i].rejection = order.rejection }
             deliver(orderItems[i])
         }

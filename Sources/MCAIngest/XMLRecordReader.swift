@@ -291,10 +291,10 @@ struct XMLParseState {
         if let info = names.lookup(name) { return info }
         let normalized = normalizedKey(String(cString: name))
         let info = XMLNameInfo(
-            field: schema.field(forNormalizedName: normalized),
+            field: schema.namedField(forNormalizedName: normalized),
             isRecord: schema.recordElements.contains(normalized),
             isContainer: schema.containerElement == normalized,
-            isNested: schema.nestedContainers.contains(normalized))
+            nested: schema.nestedContainers[normalized])
         // Only a name interned in the context's dictionary keeps its address and contents for
         // the whole parse, so only such a name may be cached by address.
         if let dict = ctxt?.pointee.dict, xmlDictOwns(dict, name) == 1 { names.insert(name, info) }
@@ -367,10 +367,11 @@ struct XMLParseState {
 
 /// What an element or attribute name means in the schema.
 struct XMLNameInfo {
-    var field: Field?
+    var field: NamedField?
     var isRecord: Bool
     var isContainer: Bool
-    var isNested: Bool
+    /// The fields a nested element of this name may set (`Schema.nestedContainers`); `nil`: not one.
+    var nested: FieldSet?
 }
 
 /// Names already resolved, by the address libxml2 interned them at: an open-addressing table
@@ -380,7 +381,7 @@ struct XMLNameCache {
     private static let limit = capacity / 2
     private var keys = [UnsafeRawPointer?](repeating: nil, count: capacity)
     private var values = [XMLNameInfo](
-        repeating: XMLNameInfo(field: nil, isRecord: false, isContainer: false, isNested: false), count: capacity)
+        repeating: XMLNameInfo(field: nil, isRecord: false, isContainer: false, nested: nil), count: capacity)
     private var count = 0
 
     @inline(__always)

@@ -21,16 +21,18 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
     case invalidQuantity = "INVALID_QUANTITY"
     case invalidDate = "INVALID_DATE"
     case duplicateCustomer = "DUPLICATE_CUSTOMER"
+    case duplicateSubscription = "DUPLICATE_SUBSCRIPTION"
     case unknownCustomer = "UNKNOWN_CUSTOMER"
     case raggedRow = "RAGGED_ROW"
     case unrecognizedCloud = "UNRECOGNIZED_CLOUD"
+    case unrecognizedValue = "UNRECOGNIZED_VALUE"
     /// A required column is absent from a CSV header (exit 65; not a per-row finding).
     case missingColumn = "MISSING_COLUMN"
 
     /// The severity the code always has.
     public var severity: Severity {
         switch self {
-        case .raggedRow, .unrecognizedCloud: return .warning
+        case .raggedRow, .unrecognizedCloud, .unrecognizedValue: return .warning
         case .unterminatedQuote, .malformedDocument, .missingColumn: return .fatal
         default: return .error
         }

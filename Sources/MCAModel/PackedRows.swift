@@ -122,3 +122,46 @@ extension PackedView where Row == PackedAgreementRow {
         AgreementRow(customerId: string(row.customerId) ?? "", record: record?.unpacked)
     }
 }
+
+/// A subscriptions row with its texts packed.
+public struct PackedSubscriptionRow: Sendable {
+    public var subscriptionId: PackedText.Span
+    public var customerId: PackedText.Span
+    public var offerId: PackedText.Span
+    public var offerName: PackedText.Span
+    public var quantity: Int
+    public var billingType: BillingType
+    public var status: SubscriptionStatus
+    public var creationDate: DayDate?
+
+    public init(subscriptionId: PackedText.Span, customerId: PackedText.Span, offerId: PackedText.Span,
+                offerName: PackedText.Span, quantity: Int, billingType: BillingType, status: SubscriptionStatus,
+                creationDate: DayDate?) {
+        self.subscriptionId = subscriptionId
+        self.customerId = customerId
+        self.offerId = offerId
+        self.offerName = offerName
+        self.quantity = quantity
+        self.billingType = billingType
+        self.status = status
+        self.creationDate = creationDate
+    }
+
+    /// Packs a row's strings.
+    public init(_ row: SubscriptionRow, into text: inout PackedText) {
+        self.init(subscriptionId: text.append(row.subscriptionId), customerId: text.append(row.customerId),
+                  offerId: text.append(row.offerId), offerName: text.append(row.offerName), quantity: row.quantity,
+                  billingType: row.billingType, status: row.status, creationDate: row.creationDate)
+    }
+}
+
+public typealias SubscriptionRowView = PackedView<PackedSubscriptionRow>
+
+extension PackedView where Row == PackedSubscriptionRow {
+    /// The row with its texts as Strings.
+    public var unpacked: SubscriptionRow {
+        SubscriptionRow(subscriptionId: string(row.subscriptionId) ?? "", customerId: string(row.customerId) ?? "",
+                        offerId: string(row.offerId), offerName: string(row.offerName), quantity: row.quantity,
+                        billingType: row.billingType, status: row.status, creationDate: row.creationDate)
+    }
+}

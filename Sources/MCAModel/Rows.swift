@@ -100,3 +100,29 @@ public struct OrderLine: Sendable, Equatable {
         self.transactionType = transactionType
     }
 }
+
+/// One accepted subscriptions row: a subscription as it stands now (README, "Inputs").
+public struct SubscriptionRow: Sendable, Equatable {
+    public var subscriptionId: String
+    public var customerId: String
+    public var offerId: String?
+    public var offerName: String?
+    public var quantity: Int
+    public var billingType: BillingType
+    public var status: SubscriptionStatus
+    /// `nil` when the export gives none (the subscription counts whatever the as-of date).
+    public var creationDate: DayDate?
+
+    public init(subscriptionId: String, customerId: String, offerId: String? = nil, offerName: String? = nil,
+                quantity: Int = 0, billingType: BillingType = .license, status: SubscriptionStatus = .active,
+                creationDate: DayDate? = nil) {
+        self.subscriptionId = subscriptionId
+        self.customerId = customerId
+        self.offerId = offerId
+        self.offerName = offerName
+        self.quantity = quantity
+        self.billingType = billingType
+        self.status = status
+        self.creationDate = creationDate
+    }
+}

@@ -1,6 +1,8 @@
 /// The kinds of input file (SPEC 2).
 public enum InputKind: String, Sendable, Codable, CaseIterable {
-    case customers, agreements, orders
+    /// In the order a run reads them: a customer's confirmations are all known before its order
+    /// lines are judged, and its subscriptions before its seats are counted.
+    case customers, agreements, subscriptions, orders
 }
 
 /// The formats an input file can be in (SPEC 2).
@@ -45,9 +47,13 @@ public enum OrderStatus: String, Sendable, Codable {
     public init(key: String) { self = OrderStatus.spellings.value(of: key) ?? .unknown }
 
     /// From an export value's bytes, as `init(exportValue:)`, making no String.
-    public init(exportBytes: UnsafeRawBufferPointer) { self = OrderStatus.spellings.value(of: exportBytes) ?? .unknown }
+    public init(exportBytes: UnsafeRawBufferPointer) { self = OrderStatus.recognized(exportBytes) ?? .unknown }
+
+    /// The status an export value spells, or `nil` when it is outside the vocabulary (a warning).
+    public static func recognized(_ bytes: UnsafeRawBufferPointer) -> OrderStatus? { spellings.value(of: bytes) }
 
     private static let spellings = KeySpellings<OrderStatus>([
+        (.unknown, ["unknown"]),
         (.completed, ["", "completed", "complete", "succeeded", "success", "active"]),
         (.pending, ["pending", "inprogress", "provisioning"]),
         (.cancelled, ["cancelled", "canceled"]),
@@ -76,9 +82,11 @@ public enum BillingType: String, Sendable, Codable {
     ])
 }
 
-/// What an order line does (SPEC 2.1). Empty means new; unlisted values are kept as `.other`.
+/// What an order line does: the transaction vocabulary of the README ("Transactions"). Empty
+/// means new; a value outside the vocabulary is kept as `.other` (not affected by the rules,
+/// counted for seats like a renewal) and warned about as UNRECOGNIZED_VALUE.
 public enum TransactionType: Hashable, Sendable {
-    case new, renew, addQuantity, removeQuantity, cancel, convert
+    case new, renew, addQuantity, removeQuantity, cancel, convert, customerCredit
     case other(String)
 
     public init(exportValue: String) { self.init(key: normalizedKey(exportValue)) }
@@ -91,21 +99,47 @@ public enum TransactionType: Hashable, Sendable {
         self = TransactionType.spellings.value(of: exportBytes) ?? .other(normalizedKey(bytes: exportBytes))
     }
 
-    private static let spellings = KeySpellings<TransactionType>([
-        (.new, ["", "new", "purchase"]),
-        (.renew, ["renew", "renewal", "autorenew"]),
+    /// Every spelling of each value, normalised: the REST Order resource's and the new-commerce
+    /// reconciliation file's `ChargeType`, then the legacy license-based reconciliation file's
+    /// charge phrases (`legacyChargePhrases`).
+    public static let vocabulary: [(TransactionType, [String])] = [
+        (.new, ["", "new"]),
         (.addQuantity, ["addquantity"]),
         (.removeQuantity, ["removequantity"]),
-        (.cancel, ["cancel", "cancellation"]),
-        (.convert, ["convert", "conversion", "upgrade"]),
-    ])
+        (.renew, ["renew", "renewal", "cyclecharge"]),
+        (.cancel, ["cancel", "cancelimmediate"]),
+        (.convert, ["convert", "trialconversion"]),
+        (.customerCredit, ["customercredit"]),
+    ]
+
+    /// The legacy license-based reconciliation file's `ChargeType` phrases, as written there, and
+    /// the value each stands for; the README's table "Legacy charge types" lists them with their source.
+    public static let legacyChargePhrases: [(phrase: String, value: TransactionType)] = [
+        ("Activation fee", .new),
+        ("Prorate fees when activate", .new),
+        ("Prorate fees on purchase", .addQuantity),
+        ("Prorate fees on cancellation", .removeQuantity),
+        ("Prorate fees when cancel", .removeQuantity),
+        ("Cycle fee", .renew),
+        ("Cycle instance prorate", .renew),
+        ("Renew fee", .renew),
+        ("Prorate fees on renew", .renew),
+        ("Prorate fees when renew", .renew),
+        ("Cancel fee", .cancel),
+        ("Cancel instance prorate", .cancel),
+        ("Prorate fees on conversion", .convert),
+        ("Prorate fees when convert", .convert),
+    ]
+
+    private static let spellings = KeySpellings<TransactionType>(
+        vocabulary + legacyChargePhrases.map { ($0.value, [normalizedKey($0.phrase)]) })
 
     /// The action as one byte, without an unlisted value's text: what a `PackedOrderLine` keeps,
     /// so that it holds no reference and millions of them copy as plain bytes.
     public enum Code: UInt8, Sendable {
-        case new, renew, addQuantity, removeQuantity, cancel, convert, other
+        case new, renew, addQuantity, removeQuantity, cancel, convert, customerCredit, other
 
-        /// New orders and seat changes are what a missing confirmation blocks (SPEC 3.5).
+        /// New orders and seat changes are what a missing confirmation blocks (README, "Order violations").
         public var needsConfirmation: Bool {
             switch self {
             case .new, .addQuantity, .removeQuantity: return true
@@ -122,6 +156,7 @@ public enum TransactionType: Hashable, Sendable {
         case .removeQuantity: .removeQuantity
         case .cancel: .cancel
         case .convert: .convert
+        case .customerCredit: .customerCredit
         case .other: .other
         }
     }
@@ -135,12 +170,29 @@ public enum TransactionType: Hashable, Sendable {
         case .removeQuantity: self = .removeQuantity
         case .cancel: self = .cancel
         case .convert: self = .convert
+        case .customerCredit: self = .customerCredit
         case .other: self = .other(otherKey())
         }
     }
 
-    /// New orders and seat changes are what a missing confirmation blocks (SPEC 3.5).
+    /// New orders and seat changes are what a missing confirmation blocks (README, "Order violations").
     public var needsConfirmation: Bool { code.needsConfirmation }
+}
+
+/// A subscription's status in a subscriptions export (the Partner Center Subscription resource).
+/// Empty means active; a value outside the vocabulary reads as active (its seats stay at risk)
+/// and is warned about as UNRECOGNIZED_VALUE.
+public enum SubscriptionStatus: String, Sendable, Codable, CaseIterable {
+    case active, pending, suspended, expired, disabled, deleted, none
+
+    /// The status an export value spells, or `nil` when it is outside the vocabulary.
+    public static func recognized(_ bytes: UnsafeRawBufferPointer) -> SubscriptionStatus? { spellings.value(of: bytes) }
+
+    private static let spellings = KeySpellings<SubscriptionStatus>(
+        [(.active, ["", "active"])] + allCases.filter { $0 != .active }.map { ($0, [$0.rawValue]) })
+
+    /// Active, pending and suspended subscriptions hold seats a block would freeze.
+    public var holdsSeats: Bool { self == .active || self == .pending || self == .suspended }
 }
 
 /// The spellings an export may use for each value of a field, matched as `normalizedKey` compares
@@ -210,21 +262,29 @@ struct KeySpellings<Value: Sendable>: Sendable {
         }
     }
     private let table: [(key: Packed, value: Value)]
+    /// Spellings longer than 16 letters and digits (the legacy charge phrases): looked up as Strings.
+    private let long: [String: Value]
 
     init(_ values: [(Value, [String])]) {
-        table = values.flatMap { value, spellings in
-            spellings.map { spelling in
+        var table: [(key: Packed, value: Value)] = [], long: [String: Value] = [:]
+        for (value, spellings) in values {
+            for spelling in spellings {
+                precondition(normalizedKey(spelling) == spelling, "spelling '\(spelling)' is not a normalised key")
                 var s = spelling
-                let key = s.withUTF8 { Packed(UnsafeRawBufferPointer($0)) }
-                precondition(key != nil && normalizedKey(spelling) == spelling, "spelling '\(spelling)' is not a short normalised key")
-                return (key!, value)
+                if let key = s.withUTF8({ Packed(UnsafeRawBufferPointer($0)) }) {
+                    table.append((key, value))
+                } else {
+                    long[spelling] = value
+                }
             }
         }
+        self.table = table
+        self.long = long
     }
 
     /// The value of an export value's bytes, `nil` when none of the spellings.
     func value(of bytes: UnsafeRawBufferPointer) -> Value? {
-        guard let key = Packed(bytes) else { return nil }
+        guard let key = Packed(bytes) else { return long.isEmpty ? nil : long[normalizedKey(bytes: bytes)] }
         return table.first { $0.key == key }?.value
     }
 

@@ -19,6 +19,8 @@ enum HTMLAssets {
     .counts .n { display: block; font-size: 1.4rem; font-weight: 700; }
     .counts .bad .n { color: var(--bad); }
     .counts .warn .n { color: var(--warn); }
+    .notices { border-left: 4px solid var(--warn); padding: .25rem 1rem; margin: 1rem 0; background: var(--panel, transparent); }
+    .notices ul { margin: .25rem 0; padding-left: 1rem; }
     figure.chart { margin: 1rem 0; }
     figure.chart svg { max-width: 100%; height: auto; }
     figure.chart figcaption { color: var(--muted); }

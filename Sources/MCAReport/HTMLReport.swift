@@ -203,6 +203,18 @@ enum HTMLReport {
         let summary = context.result.summary
         let atCutover = context.result.phase == .mandatory ? "" : " at the cutover"
         try file.append { t in
+            let notices = context.result.notices
+            if !notices.isEmpty {
+                t.append("<section id=\"notices\" class=\"notices\" aria-label=\"Notices\">\n<ul>\n")
+                for notice in notices {
+                    t.append("<li><strong>")
+                    t.appendHTML(notice.code.rawValue)
+                    t.append("</strong>: ")
+                    t.appendHTML(notice.message)
+                    t.append("</li>\n")
+                }
+                t.append("</ul>\n</section>\n")
+            }
             t.append("<section id=\"summary\" aria-labelledby=\"summary-title\">\n<h2 id=\"summary-title\">Summary</h2>\n<ul class=\"counts\">\n")
             func count(_ value: Int, _ label: String, _ kind: String = "") {
                 t.append(kind.isEmpty ? "<li>" : "<li class=\"\(kind)\">")

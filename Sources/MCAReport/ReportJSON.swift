@@ -19,6 +19,17 @@ enum ReportJSON {
             t.appendJSONPolicy(result.policy, indent: "  ")
             t.append(",\n  \"summary\": ")
             t.appendJSONSummary(summary, indent: "  ")
+            t.append(",\n  \"seatsSource\": ")
+            t.appendJSON(result.seatsSource.rawValue)
+            t.append(",\n  \"notices\": [")
+            for (i, notice) in result.notices.enumerated() {
+                t.append(i == 0 ? "\n    {\"code\": " : ",\n    {\"code\": ")
+                t.appendJSON(notice.code.rawValue)
+                t.append(", \"message\": ")
+                t.appendJSON(notice.message)
+                t.append("}")
+            }
+            t.append(result.notices.isEmpty ? "]" : "\n  ]")
             t.append(",\n  \"customers\": ")
         }
         let customers = result.customers

@@ -13,6 +13,9 @@ enum SummaryMarkdown {
             t.append("# MCA confirmation audit as of \(result.asOf.iso) (\(result.phase.rawValue))\n\n")
             t.append("Run date \(result.runDate.iso) (\(markdownEscaped(result.timeZone))). ")
             t.append("\(context.cutoverSentence). Agreement type \(markdownEscaped(result.policy.agreementType)).\n\n")
+            for notice in result.notices {
+                t.append("> **\(notice.code.rawValue)**: \(markdownEscaped(notice.message))\n\n")
+            }
             let byStatus = CustomerStatus.allCases.map { "\(summary.count($0)) \(statusLabel($0))" }.joined(separator: ", ")
             t.append("- Customers: \(summary.customers) (\(byStatus))\n")
             t.append("- Blocked from new orders\(atCutover(context)): \(summary.blockedNewOrders)\n")

@@ -24,8 +24,10 @@ struct Audit: ParsableCommand {
     var customers: [String] = []
     @Option(name: .customLong("agreements"), help: ArgumentHelp("Agreements (confirmation records) export; repeatable.", valueName: "file"))
     var agreements: [String] = []
-    @Option(name: .customLong("orders"), help: ArgumentHelp("Orders export (one row per line item); repeatable.", valueName: "file"))
+    @Option(name: .customLong("orders"), help: ArgumentHelp("Orders export (one row per line item or charge); repeatable.", valueName: "file"))
     var orders: [String] = []
+    @Option(name: .customLong("subscriptions"), help: ArgumentHelp("Subscriptions export (a snapshot; seats come from it when given); repeatable.", valueName: "file"))
+    var subscriptions: [String] = []
     @Option(name: .customLong("format-of"), help: ArgumentHelp("Format of a file whose extension does not say it.", valueName: "file=csv|xml|json"))
     var formatOf: [String] = []
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Evaluate as of this date (default: the run date).", valueName: "yyyy-mm-dd"))
@@ -40,8 +42,8 @@ struct Audit: ParsableCommand {
     var out: String = "Reports"
     @Option(name: .customLong("report"), help: ArgumentHelp("Report formats: json,html,md,csv,xlsx (default: json,html,md,csv).", valueName: "list"))
     var report: String?
-    @Option(name: .customLong("date-format"), help: ArgumentHelp("One more date layout, e.g. \"M/d/yyyy h:mm:ss a\".", valueName: "pattern"))
-    var dateFormat: String?
+    @Option(name: .customLong("date-format"), help: ArgumentHelp("A date layout read after ISO 8601, e.g. \"M/d/yyyy h:mm:ss a\"; repeatable, tried in the order given.", valueName: "pattern"))
+    var dateFormats: [String] = []
     @Option(name: .customLong("delimiter"), help: ArgumentHelp("CSV delimiter: one character, or 'tab'.", valueName: "c"))
     var delimiter: String = ","
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when any holds: violations,blocked,at-risk,invalid,rejected.", valueName: "list"))
@@ -131,7 +133,7 @@ struct Audit: ParsableCommand {
         }
         var inputs: [InputSpec] = []
         do {
-            for (kind, paths) in [(InputKind.customers, customers), (.agreements, agreements), (.orders, orders)] {
+            for (kind, paths) in [(InputKind.customers, customers), (.agreements, agreements), (.subscriptions, subscriptions), (.orders, orders)] {
                 for p in paths { inputs.append(try InputSpec.resolve(kind: kind, path: p, formatOverrides: overrides)) }
             }
         } catch let f as AuditFailure {
@@ -141,7 +143,7 @@ struct Audit: ParsableCommand {
             inputs: inputs, asOf: asOfDate, runDate: runDateValue, timeZone: tz, policy: policyValue,
             outDir: URL(fileURLWithPath: out),
             report: ReportOptions(formats: formats, redact: redact, toolVersion: toolVersion),
-            dateFormat: dateFormat, delimiter: delimiterByte, failOn: conditions, strict: strict,
+            dateFormats: dateFormats, delimiter: delimiterByte, failOn: conditions, strict: strict,
             verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
             showProgress: isatty(STDERR_FILENO) != 0,
             history: noHistory ? .none : history.map { .file($0) } ?? .inOutDir, keep: keep)

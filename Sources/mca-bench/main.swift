@@ -31,6 +31,7 @@ do {
         switch kind {
         case .customers: if case .success = mapper.customer(raw) { ok = true } else { ok = false }
         case .agreements: if case .success = mapper.agreement(raw) { ok = true } else { ok = false }
+        case .subscriptions: if case .success = mapper.subscription(raw) { ok = true } else { ok = false }
         case .orders: if case .success = mapper.orderLine(raw) { ok = true } else { ok = false }
         }
         if !ok { rejected += 1 }

@@ -256,11 +256,37 @@ import MCATestSupport
         #expect(r[0][.firstName] == "F")
     }
 
-    @Test func firstValueOfAFieldWinsAcrossNestedContainers() throws {
-        let json = #"[{"companyProfile":{"companyName":"First","acceptance":{"dateAgreed":"2018-09-01"}},"name":"Second","dateAgreed":"2019-01-01"}]"#
+    @Test func theFirstAliasWinsWhereverItStands() throws {
+        let json = #"[{"name":"Second","companyProfile":{"companyName":"First","name":"Third"},"acceptance":{"dateAgreed":"2018-09-01"},"dateAgreed":"2019-01-01"}]"#
         let r = try records(json)
+        // companyName is the field's first alias: it wins over `name`, though it comes later.
         #expect(r[0][.companyName] == "First")
+        // Same alias twice: the first value.
         #expect(r[0][.dateAgreed] == "2018-09-01")
+    }
+
+    @Test func aCompanyProfileNeverGivesAnAcceptance() throws {
+        // The get-by-id Customer: companyProfile.email is the company's, billingProfile is its billing contact.
+        let json = #"[{"id":"c-1","companyProfile":{"tenantId":"c-1","domain":"x.example","companyName":"X","email":"office@x.example","firstName":"Pat","acceptance":{"dateAgreed":"2018-09-01"}},"billingProfile":{"firstName":"Bo","lastName":"Li","email":"bo@x.example"}}]"#
+        let r = try records(json)
+        #expect(r[0][.companyName] == "X" && r[0][.domain] == "x.example")
+        for field in [Field.email, .firstName, .lastName, .dateAgreed] { #expect(r[0][field] == nil, "\(field)") }
+    }
+
+    @Test func anOrdersOwnTransactionTypeIsNotItsLinesOne() throws {
+        let json = #"[{"id":"o-1","referenceCustomerId":"c-1","creationDate":"2022-02-01T10:15:00Z","transactionType":"UserPurchase","lineItems":[{"lineItemNumber":0,"offerId":"A","quantity":10},{"lineItemNumber":1,"transactionType":"addQuantity"}]}]"#
+        let r = try records(json, .orders)
+        #expect(r.map { $0[.transactionType] } == [nil, "addQuantity"])
+        #expect(r.map { $0[.creationDate] } == ["2022-02-01T10:15:00Z", "2022-02-01T10:15:00Z"])
+    }
+
+    @Test func theBulkAttestationToolsAPIBodyIsRead() throws {
+        let json = #"{"customerAgreementRecords":[{"customerTenantId":"c-1","lastAgreementPrimaryContact":{"firstName":"A","lastName":"B","email":"a@b.example","phoneNumber":"+1 425 555 0100"},"lastAgreementDateEpoch":1538410800000,"partnerAttestationCompleted":true},{"customerTenantId":"c-2","lastAgreementDateEpoch":1538410800},{"customerTenantId":"c-3","lastAgreementDateEpoch":0}],"continuationToken":"abc"}"#
+        let r = try records(json, .agreements)
+        #expect(r.map { $0[.customerId] } == ["c-1", "c-2", "c-3"])
+        #expect(r.map { $0[.dateAgreed] } == ["2018-10-01T16:20:00Z", "2018-10-01T16:20:00Z", nil])
+        #expect(r[0][.email] == "a@b.example")
+        #expect(r.allSatisfy { $0[.agreementType] == "MicrosoftCustomerAgreement" })
     }
 
     @Test func nulInAFieldValueRejectsTheItem() throws {

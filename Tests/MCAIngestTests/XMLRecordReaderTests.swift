@@ -192,7 +192,7 @@ private let sourceChunks = [1 << 20, 7]
         #expect(records.map(\.line) == [2, 3, 4])
     }
 
-    @Test func nestedAllowlistedContainersAreReadAtAnyDepth() throws {
+    @Test func anAcceptanceComesOnlyFromTheCustomersOwnFieldsOrAnAcceptanceElement() throws {
         let xml = """
             <Customers>
               <Customer>
@@ -212,9 +212,13 @@ private let sourceChunks = [1 << 20, 7]
         let records = try readRecords(xml, .customers, sourceChunk: 7)
         #expect(records.count == 1)
         #expect(records.first?.line == 2)
-        #expect(records.first.map(fields) == [
-            "customerId": "t-1", "companyName": "Northwind", "firstName": "Ann", "lastName": "Ng",
-            "email": "ann@nw.example", "dateAgreed": "2018-08-30",
+        // The contact inside the company profile is not the person who accepted.
+        #expect(records.first.map(fields) == ["customerId": "t-1", "companyName": "Northwind"])
+        let withAcceptance = try readRecords(xml.replacingOccurrences(
+            of: "<Notes>", with: "<Acceptance firstName=\"Ann\"><LastName>Ng</LastName><DateAgreed>2018-08-30</DateAgreed></Acceptance><Notes>"),
+            .customers, sourceChunk: 7)
+        #expect(withAcceptance.first.map(fields) == [
+            "customerId": "t-1", "companyName": "Northwind", "firstName": "Ann", "lastName": "Ng", "dateAgreed": "2018-08-30",
         ])
     }
 

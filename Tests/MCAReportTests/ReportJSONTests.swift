@@ -103,8 +103,8 @@ import Testing
         let text = try folder.text("report.json")
         let lines = text.components(separatedBy: "\n")
         let topLevel = lines.filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
-        #expect(topLevel == ["schemaVersion", "asOf", "runDate", "phase", "policy", "summary", "customers",
-                             "violations", "dataQuality", "inputs", "changes", "trend"])
+        #expect(topLevel == ["schemaVersion", "asOf", "runDate", "phase", "policy", "summary", "seatsSource", "notices",
+                             "customers", "violations", "dataQuality", "inputs", "changes", "trend"])
         #expect(lines.contains(#"    "byStatus": {"CONFIRMED": 1, "UNCONFIRMED": 3, "INVALID": 1, "OUT_OF_SCOPE": 1},"#))
         #expect(lines.contains(#"    {"customerId": "c-002", "companyName": "Fabrikam \"Quoted\" Café", "cloud": "public", "status": "UNCONFIRMED", "reasons": ["NO_CONFIRMATION"], "confirmedOn": null, "newOrders": "BLOCKED", "seatChanges": "BLOCKED", "daysToCutover": null, "seatBasedSubscriptions": [{"subscriptionId": "sub-2a", "offerId": "O365_E5", "seats": 25}, {"subscriptionId": null, "offerId": "EMS", "seats": 5}]},"#))
         #expect(lines.contains(#"    {"customerId": "c-002", "orderId": "ord-9", "lineItemNumber": 1, "creationDate": "2018-11-07", "code": "ORDER_WITHOUT_CONFIRMATION"}"#))
