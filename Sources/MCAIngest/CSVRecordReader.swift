@@ -102,7 +102,7 @@ public struct CSVRecordReader: RecordReader {
         message += "; the header has: \(header.map { "'\($0)'" }.joined(separator: ", "))"
         if let near = KnownLayout.nearest(to: header.map(normalizedKey)) {
             message += "; it looks most like \(near.name) (\(near.header))"
-            if near.kind != schema.kind { message += ", which is a \(near.kind.rawValue) export: give it with --\(near.kind.rawValue)" }
+            if near.kind != schema.kind { message += ", an export of \(near.kind.rawValue): give it with --\(near.kind.rawValue)" }
         }
         return message
     }

@@ -115,20 +115,27 @@ public enum TransactionType: Hashable, Sendable {
     /// The legacy license-based reconciliation file's `ChargeType` phrases, as written there, and
     /// the value each stands for; the README's table "Legacy charge types" lists them with their source.
     public static let legacyChargePhrases: [(phrase: String, value: TransactionType)] = [
+        // A purchase: the first charge of a new subscription.
         ("Activation fee", .new),
+        ("Purchase fee", .new),
+        ("Prorate fees when purchase", .new),
         ("Prorate fees when activate", .new),
-        ("Prorate fees on purchase", .addQuantity),
-        ("Prorate fees on cancellation", .removeQuantity),
-        ("Prorate fees when cancel", .removeQuantity),
+        // The subscription's periodic or renewal charge.
         ("Cycle fee", .renew),
-        ("Cycle instance prorate", .renew),
         ("Renew fee", .renew),
-        ("Prorate fees on renew", .renew),
-        ("Prorate fees when renew", .renew),
-        ("Cancel fee", .cancel),
-        ("Cancel instance prorate", .cancel),
-        ("Prorate fees on conversion", .convert),
-        ("Prorate fees when convert", .convert),
+        ("Prorate fee when renew", .renew),
+        // Charged when the licence count changes: a seat change (its quantity is the new count).
+        ("Cycle instance prorate", .addQuantity),
+        // Refunds when the licence count changes or a line is offset: the change itself is the
+        // charge beside them, so these are credits, neither affected nor a seat count.
+        ("Cancel fee", .customerCredit),
+        ("Cancel instance prorate", .customerCredit),
+        ("Offset a line item", .customerCredit),
+        // The subscription ends.
+        ("Prorate fees when cancel", .cancel),
+        // Converted to another offer or billing plan.
+        ("Prorate fees when convert away from current offering", .convert),
+        ("Prorate fees when convert to a new offering", .convert),
     ]
 
     private static let spellings = KeySpellings<TransactionType>(

@@ -185,3 +185,72 @@ func readCSV(_ text: String, kind: InputKind = .customers, chunkSize: Int = 3,
         #expect(rows[0][.transactionType] == "new")
     }
 }
+
+/// Headers of the exports partners really have (README, "Real exports").
+@Suite struct KnownLayoutTests {
+    @Test(arguments: [1, 3, 64])
+    func theFirstAliasWinsWhateverTheColumnOrder(chunkSize: Int) throws {
+        // The legacy file's ChargeStartDate stands in only where there is no order date.
+        let both = try readCSV("ChargeStartDate,OrderId,CustomerId,OrderDate,ChargeType\n3/1/2022,o-1,c-1,2/1/2022,cycleCharge\n",
+                               kind: .orders, chunkSize: chunkSize)
+        #expect(both.first?[.creationDate] == "2/1/2022")
+        #expect(both.first?[.transactionType] == "cycleCharge")
+        let legacy = try readCSV("OrderId,CustomerId,ChargeStartDate\no-1,c-1,11/1/2018 0:00\n", kind: .orders, chunkSize: chunkSize)
+        #expect(legacy.first?[.creationDate] == "11/1/2018 0:00")
+    }
+
+    @Test(arguments: [1, 5, 64])
+    func aWindowsPowerShellTypeLineIsSkipped(chunkSize: Int) throws {
+        let text = "\u{FEFF}#TYPE Microsoft.Store.PartnerCenter.PowerShell.Models.Customers.PSCustomer\r\n"
+            + "\"CustomerId\",\"Domain\",\"Name\"\r\n\"c-1\",\"contoso.com\",\"Contoso, Ltd.\"\r\n"
+        let rows = try readCSV(text, chunkSize: chunkSize)
+        #expect(rows.map { $0[.customerId] } == ["c-1"])
+        #expect(rows.map { $0[.companyName] } == ["Contoso, Ltd."])
+        #expect(rows.map(\.line) == [3])
+    }
+
+    @Test func getAllCustomersAgreementsUnnamedTypeColumnAndShortRows() throws {
+        let text = "TenantId,Domain,Date,First Name,Last Name,Phone,Email \r\n"
+            + "c-1,contoso.com,10/1/2018 4:20:00 PM,Ana,Núñez,+1 425 555 0100,ana@contoso.com,MicrosoftCustomerAgreement\r\n"
+            + "c-2 ,fabrikam.com,,,,,\r\n"
+            + "c-3,northwind.com\r\n"
+            + "c-4,x.com,,,,,,,\r\n"
+        let rows = try readCSV(text, kind: .agreements)
+        #expect(rows.map { $0[.agreementType] } == ["MicrosoftCustomerAgreement", nil, nil, ""])
+        #expect(rows.map { $0[.email] } == ["ana@contoso.com", "", nil, ""])
+        // 8, 7 and 2 fields are the sample's own rows; 9 are not.
+        #expect(rows.map { $0.warnings.map(\.code) } == [[], [], [], [.raggedRow]])
+    }
+
+    @Test func bulkAttestationRecordsAreCustomerAgreementRecords() throws {
+        let text = "CustomerTenantId,FirstName,LastName,Email,PhoneNumber,LastAgreementDate,PartnerAttestationCompleted,CustomerAccountLink\n"
+            + "c-1,Ana,Núñez,ana@contoso.com,,2018-10-01 16:20:00,True,https://partner.microsoft.com/x\n"
+        let rows = try readCSV(text, kind: .agreements)
+        #expect(rows.first?[.agreementType] == "MicrosoftCustomerAgreement")
+        #expect(rows.first?[.dateAgreed] == "2018-10-01 16:20:00")
+        // An ordinary agreements export keeps an empty type (= the policy's).
+        #expect(try readCSV("CustomerId,Email\nc-1,a@b.example\n", kind: .agreements).first?[.agreementType] == nil)
+    }
+
+    @Test func theLegacyLicenseBasedFileIsLicenseBased() throws {
+        let header = "PartnerId,CustomerId,CustomerName,MpnId,Tier2MpnId,OrderId,SubscriptionId,SyndicationPartnerSubscriptionNumber,"
+            + "OfferId,DurableOfferId,OfferName,SubscriptionStartDate,SubscriptionEndDate,ChargeStartDate,ChargeEndDate,ChargeType,"
+            + "UnitPrice,Quantity,Amount\n"
+        let rows = try readCSV(header + "p,c-1,C,1,-1,o-1,s-1,n,off,d,Office,11/1/2018 0:00,,11/1/2018 0:00,,Activation fee,1,3,3\n",
+                               kind: .orders)
+        #expect(rows.first?[.billingType] == "license")
+        #expect(rows.first?[.transactionType] == "Activation fee")
+        // Not in another orders file.
+        #expect(try readCSV("OrderId,CustomerId,OrderDate\no-1,c-1,2022-01-01\n", kind: .orders).first?[.billingType] == nil)
+    }
+
+    @Test func aMissingColumnNamesWhatTheHeaderHasAndWhatItLooksLike() throws {
+        let error = #expect(throws: FatalInputError.self) {
+            _ = try readCSV("\"AllowDelegatedAccess\",\"CustomerId\",\"Domain\",\"Name\"\n,c-1,x.com,X\n", kind: .orders)
+        }
+        #expect(error?.message == "required column missing from the header: orderId (one of: orderid, id); creationDate (one of: "
+            + "creationdate, orderdate, date, createddate, chargestartdate); the header has: 'AllowDelegatedAccess', 'CustomerId', "
+            + "'Domain', 'Name'; it looks most like Get-PartnerCustomer | Export-Csv (\"CustomerId\",\"Domain\",\"Name\",…), "
+            + "an export of customers: give it with --customers")
+    }
+}

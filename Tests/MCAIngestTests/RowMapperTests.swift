@@ -163,3 +163,88 @@ extension Result where Failure == RowIssue {
         #expect(bytes("ABCDEFGHIJKLMNOP") { TransactionType(exportBytes: $0) } == .other("abcdefghijklmnop"))
     }
 }
+
+/// The transaction vocabulary (README, "Transactions") and UNRECOGNIZED_VALUE.
+@Suite struct TransactionVocabularyTests {
+    private func bytes<R>(_ text: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var text = text
+        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test(arguments: [
+        ("", TransactionType.new), ("New", .new), ("addQuantity", .addQuantity), ("removeQuantity", .removeQuantity),
+        ("renew", .renew), ("Renewal", .renew), ("cycleCharge", .renew), ("cancel", .cancel), ("cancelImmediate", .cancel),
+        ("convert", .convert), ("trialConversion", .convert), ("customerCredit", .customerCredit),
+        // The legacy license-based reconciliation file's phrases, including those longer than 16 letters.
+        ("Activation fee", .new), ("PURCHASE FEE", .new), ("Prorate fees when purchase", .new), ("Cycle fee", .renew),
+        ("Prorate fee when renew", .renew), ("Cycle instance prorate", .addQuantity), ("Cancel fee", .customerCredit),
+        ("Prorate fees when cancel", .cancel), ("Prorate fees when convert to a new offering", .convert),
+        // Not in the vocabulary: kept, not affected.
+        ("Purchase", .other("purchase")), ("UserPurchase", .other("userpurchase")), ("Prorate fees when purchased", .other("proratefeeswhenpurchased")),
+    ])
+    func spellings(_ text: String, _ expected: TransactionType) {
+        #expect(TransactionType(exportValue: text) == expected)
+        #expect(bytes(text) { TransactionType(exportBytes: $0) } == expected)
+    }
+
+    @Test func onlyNewOrdersAndSeatChangesNeedAConfirmation() {
+        let affected = [TransactionType.new, .addQuantity, .removeQuantity, .renew, .cancel, .convert, .customerCredit, .other("x")]
+            .filter(\.needsConfirmation)
+        #expect(affected == [.new, .addQuantity, .removeQuantity])
+    }
+
+    @Test func everyLegacyPhraseIsReadAsItsValue() {
+        for (phrase, value) in TransactionType.legacyChargePhrases {
+            #expect(TransactionType(exportValue: phrase) == value, "\(phrase)")
+        }
+    }
+
+    static let mapper = RowMapper(dates: try! DateParser())
+
+    private func order(_ fields: [Field: String]) -> Result<RowMapper.Mapped<OrderLine>, RowIssue> {
+        var raw = RawRecord(line: 2)
+        raw[.orderId] = "o-1"
+        raw[.customerId] = "c-1"
+        raw[.creationDate] = "2022-02-01"
+        for (f, v) in fields { raw[f] = v }
+        return Self.mapper.orderLine(raw)
+    }
+
+    @Test func valuesOutsideTheVocabularyKeepTheRowWithOneWarningEach() throws {
+        let m = try order([.status: "Provisioned", .transactionType: "UserPurchase"]).get()
+        #expect(m.row.status == .unknown)
+        #expect(m.row.transactionType == .other("userpurchase"))
+        #expect(m.warnings.map(\.code) == [.unrecognizedValue, .unrecognizedValue])
+        #expect(m.warnings.map(\.message) == [
+            "transaction type 'UserPurchase' of order 'o-1' is not recognised; read as not a new order or seat change",
+            "order status 'Provisioned' of order 'o-1' is not recognised; read as unknown (a live order)",
+        ])
+        // A billing type outside its vocabulary (a unit of measure) is neither, without a warning.
+        let unit = try order([.billingType: "1 GB/Month", .status: "unknown"]).get()
+        #expect(unit.row.billingType == .unknown && unit.warnings.isEmpty)
+    }
+
+    private func subscription(_ fields: [Field: String]) -> Result<RowMapper.Mapped<SubscriptionRow>, RowIssue> {
+        var raw = RawRecord(line: 3)
+        raw[.subscriptionId] = "s-1"
+        raw[.customerId] = "c-1"
+        for (f, v) in fields { raw[f] = v }
+        return Self.mapper.subscription(raw)
+    }
+
+    @Test func subscriptionsRows() throws {
+        let m = try subscription([.quantity: "25", .billingType: "Licenses", .status: "Suspended", .creationDate: "2021-03-01T00:00:00Z",
+                                  .offerName: "Microsoft 365 E3"]).get()
+        #expect(m.row == SubscriptionRow(subscriptionId: "s-1", customerId: "c-1", offerName: "Microsoft 365 E3", quantity: 25,
+                                         billingType: .license, status: .suspended, creationDate: DayDate(iso: "2021-03-01")))
+        #expect(m.warnings.isEmpty)
+        #expect(try subscription([.billingType: "Usage-based"]).get().row.billingType == .usage)
+        #expect(try subscription([.billingType: "benefit"]).get().row.billingType == .unknown)
+        #expect(try subscription([:]).get().row.status == .active)
+        let odd = try subscription([.status: "Frozen"]).get()
+        #expect(odd.row.status == .active && odd.warnings.map(\.code) == [.unrecognizedValue])
+        #expect(subscription([.quantity: "-3"]).failureCode == .invalidQuantity)
+        #expect(subscription([.creationDate: "13/45/2018"]).failureCode == .invalidDate)
+        #expect(subscription([.subscriptionId: " "]).failureCode == .missingRequiredField)
+    }
+}

@@ -552,3 +552,30 @@ private let sourceChunks = [1 << 20, 7]
         #expect(elapsed < .seconds(1))
     }
 }
+
+@Suite struct XMLOrderInheritanceTests {
+    @Test func aLineItemTakesItsOrdersFieldsButNotItsTransactionType() throws {
+        let xml = """
+            <Orders><Order id="o-1" customerId="c-1" creationDate="2022-02-01" transactionType="UserPurchase">
+              <LineItem lineItemNumber="0" quantity="10"/>
+              <LineItem lineItemNumber="1" transactionType="addQuantity"/>
+            </Order></Orders>
+            """
+        let records = try readRecords(xml, .orders, sourceChunk: 5)
+        #expect(records.map { $0[.transactionType] } == [nil, "addQuantity"])
+        #expect(records.map { $0[.orderId] } == ["o-1", "o-1"])
+    }
+
+    @Test func subscriptionElementsAreRecords() throws {
+        let xml = """
+            <Subscriptions>
+              <Subscription customerId="c-1" id="s-1" quantity="5" unitType="Licenses" billingType="license" status="active"><OfferName>Office 365 E3</OfferName></Subscription>
+            </Subscriptions>
+            """
+        let records = try readRecords(xml, .subscriptions, sourceChunk: 7)
+        #expect(records.map { $0[.subscriptionId] } == ["s-1"])
+        // billingType is the field's first alias: it wins over unitType.
+        #expect(records.first?[.billingType] == "license")
+        #expect(records.first?[.offerName] == "Office 365 E3")
+    }
+}
