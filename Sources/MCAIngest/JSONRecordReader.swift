@@ -315,7 +315,12 @@ private struct JSONItemParser {
                     tok.decodedNUL = false
                     try tok.readString(decode: true)
                     if tok.decodedNUL { rejectNUL(&rec, f.field) }
-                    rec.set(f, String(decoding: tok.text, as: UTF8.self))
+                    let text = String(decoding: tok.text, as: UTF8.self)
+                    if !info.epoch {
+                        rec.set(f, text)
+                    } else if let date = Self.epochDate(text.trimmingCharacters(in: .whitespaces)) {
+                        rec.set(f, date)
+                    }
                 } else {
                     try tok.readString(decode: false)
                 }

@@ -281,10 +281,11 @@ import MCATestSupport
     }
 
     @Test func theBulkAttestationToolsAPIBodyIsRead() throws {
-        let json = #"{"customerAgreementRecords":[{"customerTenantId":"c-1","lastAgreementPrimaryContact":{"firstName":"A","lastName":"B","email":"a@b.example","phoneNumber":"+1 425 555 0100"},"lastAgreementDateEpoch":1538410800000,"partnerAttestationCompleted":true},{"customerTenantId":"c-2","lastAgreementDateEpoch":1538410800},{"customerTenantId":"c-3","lastAgreementDateEpoch":0}],"continuationToken":"abc"}"#
+        let json = #"{"customerAgreementRecords":[{"customerTenantId":"c-1","lastAgreementPrimaryContact":{"firstName":"A","lastName":"B","email":"a@b.example","phoneNumber":"+1 425 555 0100"},"lastAgreementDateEpoch":1538410800000,"partnerAttestationCompleted":true},{"customerTenantId":"c-2","lastAgreementDateEpoch":1538410800},{"customerTenantId":"c-3","lastAgreementDateEpoch":0},{"customerTenantId":"c-4","lastAgreementDateEpoch":"1538410800"},{"customerTenantId":"c-5","lastAgreementDateEpoch":-5}],"continuationToken":"abc"}"#
         let r = try records(json, .agreements)
-        #expect(r.map { $0[.customerId] } == ["c-1", "c-2", "c-3"])
-        #expect(r.map { $0[.dateAgreed] } == ["2018-10-01T16:20:00Z", "2018-10-01T16:20:00Z", nil])
+        #expect(r.map { $0[.customerId] } == ["c-1", "c-2", "c-3", "c-4", "c-5"])
+        // Milliseconds, seconds, 0 (no date), seconds as a string; anything else as written (an unreadable date).
+        #expect(r.map { $0[.dateAgreed] } == ["2018-10-01T16:20:00Z", "2018-10-01T16:20:00Z", nil, "2018-10-01T16:20:00Z", "-5"])
         #expect(r[0][.email] == "a@b.example")
         #expect(r.allSatisfy { $0[.agreementType] == "MicrosoftCustomerAgreement" })
     }
