@@ -106,21 +106,13 @@ public struct RowMapper: Sendable {
         guard !customerId.isAbsent else {
             return .failure(missing("customerId", "customer id (order '\(order())')"))
         }
-        var date: DayDate?
-        var dateIsEmpty = true
-        trimmedBytes(raw, .creationDate) { b in
-            dateIsEmpty = b.isEmpty
-            if !b.isEmpty { date = dates.parse(bytes: b) }
+        let date: DayDate
+        switch creationDate(raw) {
+        case .failure: return .failure(unreadableDate(raw, of: "order '\(order())'"))
+        case .success(nil): return .failure(missing("creationDate", "creation date (order '\(order())')"))
+        case .success(let d?): date = d
         }
-        if dateIsEmpty { return .failure(missing("creationDate", "creation date (order '\(order())')")) }
-        guard let date else {
-            let t = self.text(raw, .creationDate) ?? ""
-            return .failure(RowIssue(.invalidDate, "creation date '\(t)' of order '\(order())' is not a readable date"))
-        }
-        guard let quantity = integer(raw, .quantity) else {
-            let q = self.text(raw, .quantity) ?? ""
-            return .failure(RowIssue(.invalidQuantity, "quantity '\(q)' of order '\(order())' is not a non-negative integer"))
-        }
+        guard let quantity = integer(raw, .quantity) else { return .failure(invalidQuantity(raw, of: "order '\(order())'")) }
         guard let lineItemNumber = integer(raw, .lineItemNumber) else {
             let n = self.text(raw, .lineItemNumber) ?? ""
             return .failure(RowIssue(.malformedRow, "line item number '\(n)' of order '\(order())' is not a non-negative integer"))
@@ -153,21 +145,11 @@ public struct RowMapper: Sendable {
         guard !customerId.isAbsent else {
             return .failure(missing("customerId", "customer id (subscription '\(subscription())')"))
         }
-        var date: DayDate?
-        var unreadable = false
-        trimmedBytes(raw, .creationDate) { b in
-            guard !b.isEmpty else { return }
-            date = dates.parse(bytes: b)
-            unreadable = date == nil
+        // Optional here: a subscription without one counts whatever the as-of date.
+        guard case .success(let date) = creationDate(raw) else {
+            return .failure(unreadableDate(raw, of: "subscription '\(subscription())'"))
         }
-        if unreadable {
-            let t = self.text(raw, .creationDate) ?? ""
-            return .failure(RowIssue(.invalidDate, "creation date '\(t)' of subscription '\(subscription())' is not a readable date"))
-        }
-        guard let quantity = integer(raw, .quantity) else {
-            let q = self.text(raw, .quantity) ?? ""
-            return .failure(RowIssue(.invalidQuantity, "quantity '\(q)' of subscription '\(subscription())' is not a non-negative integer"))
-        }
+        guard let quantity = integer(raw, .quantity) else { return .failure(invalidQuantity(raw, of: "subscription '\(subscription())'")) }
         var warnings = raw.warnings
         let status = raw.withUTF8(.status) { SubscriptionStatus.recognized($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
         if status == nil {
@@ -180,6 +162,26 @@ public struct RowMapper: Sendable {
             billingType: raw.withUTF8(.billingType) { BillingType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
             status: status ?? .active, creationDate: date)
         return .success(Mapped(row: row, warnings: warnings))
+    }
+
+    /// The record's creation date: `nil` when empty, a failure when it cannot be read.
+    private func creationDate(_ raw: RawRecord) -> Result<DayDate?, Unreadable> {
+        var result: Result<DayDate?, Unreadable> = .success(nil)
+        trimmedBytes(raw, .creationDate) { b in
+            guard !b.isEmpty else { return }
+            result = dates.parse(bytes: b).map { .success($0) } ?? .failure(Unreadable())
+        }
+        return result
+    }
+
+    private struct Unreadable: Error {}
+
+    private func unreadableDate(_ raw: RawRecord, of owner: String) -> RowIssue {
+        RowIssue(.invalidDate, "creation date '\(text(raw, .creationDate) ?? "")' of \(owner) is not a readable date")
+    }
+
+    private func invalidQuantity(_ raw: RawRecord, of owner: String) -> RowIssue {
+        RowIssue(.invalidQuantity, "quantity '\(text(raw, .quantity) ?? "")' of \(owner) is not a non-negative integer")
     }
 
     /// UNRECOGNIZED_VALUE: `field`'s value is outside its vocabulary and is read as `reading`.
