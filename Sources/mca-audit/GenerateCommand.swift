@@ -5,10 +5,14 @@ import MCAModel
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write deterministic synthetic customers, agreements and orders exports.",
+        abstract: "Write deterministic synthetic customers, agreements, orders and subscriptions exports.",
         discussion: """
-            Writes DIR/customers.<ext>, DIR/agreements.<ext> and DIR/orders.<ext> with every case of the \
-            rules represented (and ~0.1% bad rows). The same arguments always give byte-identical files. \
+            Writes DIR/customers.<ext>, DIR/agreements.<ext>, DIR/orders.<ext> and DIR/subscriptions.<ext> \
+            with every case of the rules represented (and ~0.1% bad rows). The subscriptions file is a \
+            snapshot of the subscriptions the order lines create (their current seats; usage-based, \
+            suspended, expired, deleted and pending ones too), for `audit --subscriptions`. The same \
+            arguments always give byte-identical files.
+
             Exit codes: 0 ok, 64 usage, 73 a file could not be written.
             """)
 
@@ -52,7 +56,8 @@ struct Generate: ParsableCommand {
             }
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             for f in files {
-                print("\(f.path): \(f.records) \(f.kind == .orders ? "order lines" : "rows"), \(f.bytes) bytes")
+                let unit = f.kind == .orders ? "order lines" : "rows"
+                print("\(f.path): \(f.records) \(unit), \(f.bytes) bytes")
             }
         } catch let error as GenerateError {
             FileHandle.standardError.write(Data("mca-audit generate: \(error)\n".utf8))
