@@ -4,6 +4,8 @@ enum RandomStream: Int, CaseIterable {
     case identity, profile, records, duplicates, agreements, orders, orderSizes, unknownCustomers, subscriptions
     /// The subscriptions export's rows (its bad rows, each subscription's status and dates).
     case subscriptionRows
+    /// The reconciliation layout's own values (prices, invoice numbers, resellers, the partner's ids).
+    case reconciliation
 }
 
 /// A confirmation record's defect (SPEC 3.3), as the generator plants it.

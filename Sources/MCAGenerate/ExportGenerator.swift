@@ -5,6 +5,14 @@ public enum ExportKind: String, CaseIterable, Sendable {
     case customers, agreements, subscriptions, orders
 }
 
+/// How the orders export is laid out (CSV only for the reconciliation layout).
+public enum OrdersLayout: String, CaseIterable, Sendable {
+    /// One row (CSV) or `LineItem` (XML, JSON) per order line item, with the Schema's field names.
+    case lineItems = "line-items"
+    /// A new-commerce billed invoice reconciliation CSV: the 47 documented columns, one row per charge.
+    case reconciliation
+}
+
 /// What to generate: how many rows of each export, from which seed, in which format.
 public struct GenerateOptions: Sendable, Equatable {
     /// Rows of the customers export (a few are duplicates of earlier rows, on purpose).
@@ -16,6 +24,7 @@ public struct GenerateOptions: Sendable, Equatable {
     /// The same seed and counts always give byte-identical files.
     public var seed: UInt64
     public var format: InputFormat
+    public var ordersLayout: OrdersLayout
 
     /// - Parameters:
     ///   - customers: customers rows (at least 1).
@@ -23,13 +32,15 @@ public struct GenerateOptions: Sendable, Equatable {
     ///   - agreements: agreements rows; default: as many as customers.
     ///   - seed: the random seed (default 1).
     ///   - format: csv, xml or json (default csv).
+    ///   - ordersLayout: line items (default) or the reconciliation CSV.
     public init(customers: Int, orderLines: Int, agreements: Int? = nil, seed: UInt64 = 1,
-                format: InputFormat = .csv) {
+                format: InputFormat = .csv, ordersLayout: OrdersLayout = .lineItems) {
         self.customers = customers
         self.orderLines = orderLines
         self.agreements = agreements ?? customers
         self.seed = seed
         self.format = format
+        self.ordersLayout = ordersLayout
     }
 
     /// Throws `GenerateError.invalidOption` for counts the generator cannot honour.
@@ -37,6 +48,9 @@ public struct GenerateOptions: Sendable, Equatable {
         if customers < 1 { throw GenerateError.invalidOption("--customers must be at least 1 (got \(customers))") }
         if orderLines < 0 { throw GenerateError.invalidOption("--orders must not be negative (got \(orderLines))") }
         if agreements < 0 { throw GenerateError.invalidOption("--agreements must not be negative (got \(agreements))") }
+        if ordersLayout == .reconciliation && format != .csv {
+            throw GenerateError.invalidOption("--orders-layout reconciliation is a CSV layout (got --format \(format.rawValue))")
+        }
     }
 }
 
@@ -59,7 +73,8 @@ public enum GenerateError: Error, Equatable, CustomStringConvertible {
 public struct GeneratedFile: Sendable, Equatable {
     public var kind: ExportKind
     public var path: String
-    /// Rows written: customers, agreements, subscriptions, or order line items.
+    /// Rows written: customers, agreements, subscriptions, or order line items (reconciliation
+    /// layout: charges, one per line item).
     public var records: Int
     public var bytes: Int
 }
@@ -78,7 +93,8 @@ public struct GeneratedFile: Sendable, Equatable {
 ///   some with only a MicrosoftCustomerAgreement, an all-empty row, or nothing;
 /// - orders of 1–3 line items dated 2018-01 … 2019-06 over each customer's own subscriptions:
 ///   seat-based and usage lines, new, renew, addQuantity, removeQuantity, cancel, convert;
-///   some pending, cancelled or failed;
+///   some pending, cancelled or failed; or the same charges as a reconciliation CSV
+///   (`OrdersLayout.reconciliation`, `ReconciliationLayout`);
 /// - a snapshot of the subscriptions those orders created (`SubscriptionRows`): current seats,
 ///   usage-based Azure plans, suspended, expired, deleted and pending ones;
 /// - ~0.1% bad rows: duplicate customers and subscriptions, agreements, subscriptions and orders
@@ -97,7 +113,7 @@ public enum ExportGenerator {
     /// Writes the four exports into `directory` (created if missing), replacing files of the same name.
     ///
     /// - Parameters:
-    ///   - options: counts, seed and format.
+    ///   - options: counts, seed, format and orders layout.
     ///   - directory: the output folder.
     ///   - progress: called now and then with the file being written, rows done and rows in total.
     /// - Returns: the files written, in the order written: customers, agreements, orders, subscriptions.
@@ -160,15 +176,24 @@ public enum ExportGenerator {
         var order = GeneratedRecord()
         var facts = OrderFacts()
         var ledger = SubscriptionLedger(customerCount: options.customers)
-        format.begin(.orders, itemCount: OrderRows.orderCount(factory: factory, lines: options.orderLines),
-                     into: &file.buffer)
+        let reconciliation = options.ordersLayout == .reconciliation ? ReconciliationLayout(factory: factory) : nil
+        if let reconciliation {
+            reconciliation.begin(into: &file.buffer)
+        } else {
+            format.begin(.orders, itemCount: OrderRows.orderCount(factory: factory, lines: options.orderLines),
+                         into: &file.buffer)
+        }
         var lines = 0
         var nextReport = 0
         while lines < options.orderLines {
             let index = orders.orderIndex
             orders.next(remaining: options.orderLines - lines, into: &order, facts: &facts)
             ledger.record(facts)
-            format.order(order, index: index, into: &file.buffer)
+            if let reconciliation {
+                reconciliation.order(order, facts: facts, into: &file.buffer)
+            } else {
+                format.order(order, index: index, into: &file.buffer)
+            }
             lines += order.lineCount
             try file.flushIfFull()
             if lines >= nextReport {
@@ -176,7 +201,7 @@ public enum ExportGenerator {
                 nextReport += progressEvery
             }
         }
-        format.end(.orders, into: &file.buffer)
+        if reconciliation == nil { format.end(.orders, into: &file.buffer) }
         try file.close()
         files.append(GeneratedFile(kind: .orders, path: file.path, records: options.orderLines, bytes: file.bytesWritten))
         progress?(.orders, lines, options.orderLines)

@@ -197,7 +197,7 @@ final class RecordFactory {
         }
     }
 
-    private func appendCompanyName(_ p: CustomerProfile, to out: inout [UInt8]) {
+    func appendCompanyName(_ p: CustomerProfile, to out: inout [UInt8]) {
         let v = vocabulary
         out.append(contentsOf: v.brands[p.brand].display)
         if let n = p.nickname {
@@ -211,7 +211,7 @@ final class RecordFactory {
     }
 
     /// `contosologistics42.onmicrosoft.com`, or the company's own domain (`contosologistics42.de`).
-    private func appendDomain(_ customer: Int, _ p: CustomerProfile, onMicrosoft: Bool, to out: inout [UInt8]) {
+    func appendDomain(_ customer: Int, _ p: CustomerProfile, onMicrosoft: Bool, to out: inout [UInt8]) {
         let v = vocabulary
         out.append(contentsOf: v.brands[p.brand].ascii)
         out.append(contentsOf: v.industries[p.industry].ascii)
