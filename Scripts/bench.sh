@@ -110,12 +110,16 @@ summarize() {
   rss=$(tr ' ' '\n' <<<"$2" | sed '/^$/d' | sort -n | tail -1)
 }
 
+# when_runs TEXT: TEXT when every measurement runs more than once (BENCH_RUNS > 1), else nothing;
+# never a failing status, which `set -e` would take for an error in an assignment.
+when_runs() { if [ "$runs" -gt 1 ]; then printf '%s' "$1"; fi; }
+
 rate() { awk -v mb="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", mb / s; else print "-" }'; }
 
-audit_table="| format | order lines | input MB | wall s | MB/s | peak RSS MiB |$([ "$runs" -gt 1 ] && echo " runs: fastest–slowest s |")
-|---|---:|---:|---:|---:|---:|$([ "$runs" -gt 1 ] && echo "---:|")"
-duckdb_table="| order lines | input MB | mca-audit s | DuckDB s | DuckDB MB/s | DuckDB peak RSS MiB | mca-audit / DuckDB time | customers agreeing |$([ "$runs" -gt 1 ] && echo " DuckDB runs: fastest–slowest s |")
-|---:|---:|---:|---:|---:|---:|---:|---|$([ "$runs" -gt 1 ] && echo "---:|")"
+audit_table="| format | order lines | input MB | wall s | MB/s | peak RSS MiB |$(when_runs " runs: fastest–slowest s |")
+|---|---:|---:|---:|---:|---:|$(when_runs "---:|")"
+duckdb_table="| order lines | input MB | mca-audit s | DuckDB s | DuckDB MB/s | DuckDB peak RSS MiB | mca-audit / DuckDB time | customers agreeing |$(when_runs " DuckDB runs: fastest–slowest s |")
+|---:|---:|---:|---:|---:|---:|---:|---|$(when_runs "---:|")"
 
 for n in "${sizes[@]}"; do
   formats=(csv)
@@ -130,7 +134,7 @@ for n in "${sizes[@]}"; do
     if [ "$format" = csv ] && [ "$duckdb_ok" = 1 ]; then with_duckdb=1; fi
     audit_walls="" audit_rsses="" duckdb_walls="" duckdb_rsses=""
     for ((run = 1; run <= runs; run++)); do
-      log "auditing $format, $n order lines ($mb MB)$([ "$runs" -gt 1 ] && echo ", run $run of $runs")"
+      log "auditing $format, $n order lines ($mb MB)$(when_runs ", run $run of $runs")"
       measure "audit-$format-$n" "$bin" audit --customers "$customers" --agreements "$agreements" --orders "$orders" \
         "${audit_options[@]}"
       log "  $wall s, $(rate "$mb" "$wall") MB/s, $rss MiB"
@@ -149,7 +153,7 @@ for n in "${sizes[@]}"; do
     done
     summarize "$audit_walls" "$audit_rsses"
     audit_wall=$wall
-    audit_table+=$'\n'"| $format | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |$([ "$runs" -gt 1 ] && echo " $range |")"
+    audit_table+=$'\n'"| $format | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |$(when_runs " $range |")"
 
     if [ "$with_duckdb" = 1 ]; then
       summarize "$duckdb_walls" "$duckdb_rsses"
@@ -159,13 +163,13 @@ for n in "${sizes[@]}"; do
       tail -n +2 <<<"$agree" >&2
       log "  DuckDB summary: $(cat "$data/out-duckdb-$n.txt")"
       agreeing=$(awk 'NR == 1 { print $1 " of " $3 }' <<<"$agree")
-      duckdb_table+=$'\n'"| $n | $mb | $audit_wall | $wall | $(rate "$mb" "$wall") | $rss | $ratio | $agreeing |$([ "$runs" -gt 1 ] && echo " $range |")"
+      duckdb_table+=$'\n'"| $n | $mb | $audit_wall | $wall | $(rate "$mb" "$wall") | $rss | $ratio | $agreeing |$(when_runs " $range |")"
     fi
   done
 done
 
 {
-  echo "mca-audit $("$bin" --version), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); as of 2019-01-15; reports json, csv, md, html$([ "$runs" -gt 1 ] && echo "; median of $runs runs each")"
+  echo "mca-audit $("$bin" --version), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); as of 2019-01-15; reports json, csv, md, html$(when_runs "; median of $runs runs each")"
   echo
   echo "$audit_table"
   if [ "$duckdb_ok" = 1 ]; then
