@@ -6,7 +6,9 @@
 #
 #   Scripts/bench.sh [ORDER_LINES...]     default: 10000 100000 1000000 10000000
 #
-# For N order lines there are N/10 customers and N/10 agreement rows. CSV always; XML too for
+# For N order lines there are N/10 customers and N/10 agreement rows, and the subscriptions
+# export `generate` writes beside them, which the audit (and DuckDB) read with --subscriptions when
+# the built binary's `audit --help` lists that option. CSV always; XML too for
 # N <= 1,000,000 (BENCH_XML_ALL=1: every size). Data goes to bench-data/ (gitignored) and is
 # reused while the generator's sources are unchanged. The files are read once (cat) before
 # timing, so every run reads them from the page cache; nothing is dropped from it.
@@ -47,7 +49,10 @@ audit_help=$("$bin" audit --help)
 for option in --no-history --no-xlsx; do
   if grep -q -- "$option" <<<"$audit_help"; then audit_options+=("$option"); fi
 done
-log "audit options: ${audit_options[*]}"
+# Seats from the subscriptions export, when this build reads one (else from the order lines).
+with_subscriptions=0
+if grep -q -- "--subscriptions" <<<"$audit_help"; then with_subscriptions=1; fi
+log "audit options: ${audit_options[*]}$([ "$with_subscriptions" = 1 ] && echo " (and --subscriptions)")"
 
 # DuckDB, once, into bench-data/.venv.
 python=$data/.venv/bin/python
@@ -64,7 +69,8 @@ fi
 
 generator_sources=$(cat Sources/MCAGenerate/*.swift | sha256sum | cut -c1-16)
 
-# generate FORMAT N: bench-data/FORMAT-N/{customers,agreements,orders}.FORMAT, reused when present.
+# generate FORMAT N: bench-data/FORMAT-N/{customers,agreements,orders,subscriptions}.FORMAT, reused
+# when present.
 generate() {
   local format=$1 n=$2 c=$(( $2 / 10 > 0 ? $2 / 10 : 1 ))
   local dir=$data/$format-$n
@@ -79,7 +85,10 @@ generate() {
   fi
 }
 
-files() { local dir=$data/$1-$2; echo "$dir/customers.$1 $dir/agreements.$1 $dir/orders.$1"; }
+files() {
+  local dir=$data/$1-$2
+  echo "$dir/customers.$1 $dir/agreements.$1 $dir/orders.$1 $dir/subscriptions.$1"
+}
 
 megabytes() { stat -c %s "$@" | awk '{ s += $1 } END { printf "%.1f", s / 1e6 }'; }
 
@@ -110,12 +119,16 @@ summarize() {
   rss=$(tr ' ' '\n' <<<"$2" | sed '/^$/d' | sort -n | tail -1)
 }
 
+# when_runs TEXT: TEXT when every measurement runs more than once (BENCH_RUNS > 1), else nothing;
+# never a failing status, which `set -e` would take for an error in an assignment.
+when_runs() { if [ "$runs" -gt 1 ]; then printf '%s' "$1"; fi; }
+
 rate() { awk -v mb="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", mb / s; else print "-" }'; }
 
-audit_table="| format | order lines | input MB | wall s | MB/s | peak RSS MiB |$([ "$runs" -gt 1 ] && echo " runs: fastest–slowest s |")
-|---|---:|---:|---:|---:|---:|$([ "$runs" -gt 1 ] && echo "---:|")"
-duckdb_table="| order lines | input MB | mca-audit s | DuckDB s | DuckDB MB/s | DuckDB peak RSS MiB | mca-audit / DuckDB time | customers agreeing |$([ "$runs" -gt 1 ] && echo " DuckDB runs: fastest–slowest s |")
-|---:|---:|---:|---:|---:|---:|---:|---|$([ "$runs" -gt 1 ] && echo "---:|")"
+audit_table="| format | order lines | input MB | wall s | MB/s | peak RSS MiB |$(when_runs " runs: fastest–slowest s |")
+|---|---:|---:|---:|---:|---:|$(when_runs "---:|")"
+duckdb_table="| order lines | input MB | mca-audit s | DuckDB s | DuckDB MB/s | DuckDB peak RSS MiB | mca-audit / DuckDB time | customers agreeing |$(when_runs " DuckDB runs: fastest–slowest s |")
+|---:|---:|---:|---:|---:|---:|---:|---|$(when_runs "---:|")"
 
 for n in "${sizes[@]}"; do
   formats=(csv)
@@ -123,23 +136,31 @@ for n in "${sizes[@]}"; do
   for format in "${formats[@]}"; do generate "$format" "$n"; done
 
   for format in "${formats[@]}"; do
-    read -r customers agreements orders <<<"$(files "$format" "$n")"
-    mb=$(megabytes "$customers" "$agreements" "$orders")
-    cat "$customers" "$agreements" "$orders" > /dev/null # into the page cache
+    read -r customers agreements orders subscriptions <<<"$(files "$format" "$n")"
+    inputs=("$customers" "$agreements" "$orders")
+    # The same seats on both sides: from the subscriptions export when the audit reads it.
+    subscription_options=()
+    if [ "$with_subscriptions" = 1 ] && [ -f "$subscriptions" ]; then
+      inputs+=("$subscriptions")
+      subscription_options=(--subscriptions "$subscriptions")
+    fi
+    mb=$(megabytes "${inputs[@]}")
+    cat "${inputs[@]}" > /dev/null # into the page cache
     with_duckdb=0
     if [ "$format" = csv ] && [ "$duckdb_ok" = 1 ]; then with_duckdb=1; fi
     audit_walls="" audit_rsses="" duckdb_walls="" duckdb_rsses=""
     for ((run = 1; run <= runs; run++)); do
-      log "auditing $format, $n order lines ($mb MB)$([ "$runs" -gt 1 ] && echo ", run $run of $runs")"
+      log "auditing $format, $n order lines ($mb MB)$(when_runs ", run $run of $runs")"
       measure "audit-$format-$n" "$bin" audit --customers "$customers" --agreements "$agreements" --orders "$orders" \
-        "${audit_options[@]}"
+        ${subscription_options[@]+"${subscription_options[@]}"} "${audit_options[@]}"
       log "  $wall s, $(rate "$mb" "$wall") MB/s, $rss MiB"
       audit_walls+=" $wall" audit_rsses+=" $rss"
       if [ "$with_duckdb" = 1 ]; then
         cp "$reports/latest/customers.csv" "$data/mca-customers-$n.csv"
         log "DuckDB, $n order lines"
         if measure "duckdb-$n" "$python" Scripts/duckdb-audit.py --customers "$customers" --agreements "$agreements" \
-             --orders "$orders" --as-of 2019-01-15 --run-date 2019-01-15 --out "$data/duckdb-customers-$n.csv"; then
+             --orders "$orders" ${subscription_options[@]+"${subscription_options[@]}"} --as-of 2019-01-15 \
+             --run-date 2019-01-15 --out "$data/duckdb-customers-$n.csv"; then
           log "  $wall s, $rss MiB"
           duckdb_walls+=" $wall" duckdb_rsses+=" $rss"
         else
@@ -149,7 +170,7 @@ for n in "${sizes[@]}"; do
     done
     summarize "$audit_walls" "$audit_rsses"
     audit_wall=$wall
-    audit_table+=$'\n'"| $format | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |$([ "$runs" -gt 1 ] && echo " $range |")"
+    audit_table+=$'\n'"| $format | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |$(when_runs " $range |")"
 
     if [ "$with_duckdb" = 1 ]; then
       summarize "$duckdb_walls" "$duckdb_rsses"
@@ -159,13 +180,13 @@ for n in "${sizes[@]}"; do
       tail -n +2 <<<"$agree" >&2
       log "  DuckDB summary: $(cat "$data/out-duckdb-$n.txt")"
       agreeing=$(awk 'NR == 1 { print $1 " of " $3 }' <<<"$agree")
-      duckdb_table+=$'\n'"| $n | $mb | $audit_wall | $wall | $(rate "$mb" "$wall") | $rss | $ratio | $agreeing |$([ "$runs" -gt 1 ] && echo " $range |")"
+      duckdb_table+=$'\n'"| $n | $mb | $audit_wall | $wall | $(rate "$mb" "$wall") | $rss | $ratio | $agreeing |$(when_runs " $range |")"
     fi
   done
 done
 
 {
-  echo "mca-audit $("$bin" --version), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); as of 2019-01-15; reports json, csv, md, html$([ "$runs" -gt 1 ] && echo "; median of $runs runs each")"
+  echo "mca-audit $("$bin" --version), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); as of 2019-01-15; reports json, csv, md, html$([ "$with_subscriptions" = 1 ] && echo "; seats from the subscriptions export")$(when_runs "; median of $runs runs each")"
   echo
   echo "$audit_table"
   if [ "$duckdb_ok" = 1 ]; then

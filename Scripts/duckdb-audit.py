@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Runs Scripts/duckdb-audit.sql (the audit as DuckDB SQL, the benchmark's reference point) over
-three CSV exports and prints the summary counts as one line of JSON.
+the CSV exports and prints the summary counts as one line of JSON.
 
-  duckdb-audit.py --customers F --agreements F --orders F --as-of YYYY-MM-DD
+  duckdb-audit.py --customers F --agreements F --orders F [--subscriptions F] --as-of YYYY-MM-DD
                   --run-date YYYY-MM-DD --out RESULT.csv [--cutover YYYY-MM-DD]
   duckdb-audit.py --compare MCA_AUDIT_CUSTOMERS.csv RESULT.csv
+
+With --subscriptions, seats come from that export alone (as `mca-audit audit --subscriptions`
+counts them); without it, from the order lines.
 
 The second form (no DuckDB needed) compares mca-audit's customers.csv report with the SQL's
 result customer by customer (status, reasons, confirmedOn, newOrders, seatChanges,
@@ -28,14 +31,31 @@ def day(text: str) -> str:
     return f"DATE '{text}'"
 
 
+def seats_section(sql: str, source: str) -> str:
+    """The SQL with only the `--@seats: SOURCE` section of the seat computation kept."""
+    kept, keep = [], True
+    for line in sql.splitlines(keepends=True):
+        marker = re.fullmatch(r"--@seats: (\w+)\s*", line)
+        if marker:
+            keep = marker.group(1) == source
+        elif re.fullmatch(r"--@end\s*", line):
+            keep = True
+        elif keep:
+            kept.append(line)
+    return "".join(kept)
+
+
 def run(a: argparse.Namespace) -> None:
     import duckdb
 
     sql = pathlib.Path(__file__).with_name("duckdb-audit.sql").read_text()
+    sql = seats_section(sql, "subscriptions" if a.subscriptions else "orderLines")
     values = {
         "customers": literal(a.customers), "agreements": literal(a.agreements), "orders": literal(a.orders),
         "out": literal(a.out), "as_of": day(a.as_of), "run_date": day(a.run_date), "cutover": day(a.cutover),
     }
+    # Without an export the placeholder is left only in a comment (its section is gone).
+    values["subscriptions"] = literal(a.subscriptions) if a.subscriptions else "NULL"
     for key, value in values.items():
         sql = sql.replace("{{" + key + "}}", value)
     if re.search(r"\{\{[a-z_]+\}\}", sql):
@@ -73,7 +93,7 @@ def compare(mca_path: str, duck_path: str) -> None:
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--compare", nargs=2, metavar=("MCA_CSV", "DUCKDB_CSV"))
-for name in ("customers", "agreements", "orders", "out", "as-of", "run-date"):
+for name in ("customers", "agreements", "orders", "subscriptions", "out", "as-of", "run-date"):
     ap.add_argument("--" + name)
 ap.add_argument("--cutover", default="2018-11-07")
 args = ap.parse_args()

@@ -1,15 +1,17 @@
--- The mca-audit evaluation written as DuckDB SQL over the same three CSV exports, as the
--- benchmark's reference point (Scripts/bench.sh runs it through Scripts/duckdb-audit.py, which
--- replaces the {{…}} placeholders with SQL literals).
+-- The mca-audit evaluation written as DuckDB SQL over the same CSV exports, as the benchmark's
+-- reference point (Scripts/bench.sh runs it through Scripts/duckdb-audit.py, which replaces the
+-- {{…}} placeholders with SQL literals and keeps one of the two `--@seats:` sections below).
 --
--- Parameters: {{customers}}, {{agreements}}, {{orders}} (CSV paths), {{as_of}}, {{run_date}},
--- {{cutover}} (DATE literals), {{out}} (the per-customer result CSV).
+-- Parameters: {{customers}}, {{agreements}}, {{orders}}, {{subscriptions}} (CSV paths; the last
+-- only with a subscriptions export), {{as_of}}, {{run_date}}, {{cutover}} (DATE literals), {{out}}
+-- (the per-customer result CSV).
 --
 -- It computes what mca-audit computes for each customer under the default policy: the status
 -- (CONFIRMED / UNCONFIRMED / INVALID / OUT_OF_SCOPE) and its reasons, confirmedOn, newOrders and
--- seatChanges impact, seat-based subscriptions and seats as of the as-of date, and order
--- violations; then the counts (customers by status, blocked, seats affected, violations,
--- rejected rows). Simplified, knowingly:
+-- seatChanges impact, seat-based subscriptions and seats as of the as-of date (from the
+-- subscriptions export when there is one, else from the order lines, as the README's "Impact"
+-- says), and order violations; then the counts (customers by status, blocked, seats affected,
+-- violations, rejected rows). Simplified, knowingly:
 --   * Columns are found by the generator's header names (CustomerId, FirstName, …), not by the
 --     alias table of SPEC 2.1; only the CSV format; the policy is the built-in one (no template
 --     or re-acceptance rules: TEMPLATE_NOT_ACCEPTED and STALE are never raised).
@@ -20,12 +22,18 @@
 --   * The e-mail and phone checks are regular expressions close to, not identical with, mca-audit's.
 --   * No data-quality listing (file, line, message): rejected rows are only counted; no reports
 --     other than the one CSV.
+--   * A subscriptions row is accepted when it has both ids, a valid quantity, a readable or empty
+--     creation date and a known customer; of accepted rows with the same (customerId,
+--     subscriptionId), the first counts.
 
 SET TimeZone = 'UTC';
 
 CREATE OR REPLACE MACRO norm(s) AS regexp_replace(lower(coalesce(trim(s), '')), '[^a-z0-9]', '', 'g');
 CREATE OR REPLACE MACRO blank(s) AS coalesce(trim(s), '') = '';
 CREATE OR REPLACE MACRO to_day(s) AS TRY_CAST(trim(s) AS TIMESTAMPTZ)::DATE;
+-- The billingType spellings of license (README, "Inputs"), normalised.
+CREATE OR REPLACE MACRO is_license(b) AS
+    b IN ('license', 'licence', 'licenses', 'licences', 'seat', 'seats', 'licensebased', 'seatbased');
 
 -- Customers: rows with an id and a name; the first row of an id wins.
 CREATE TEMP TABLE customer_rows AS
@@ -111,17 +119,20 @@ FROM order_rows o SEMI JOIN customers USING (cid)
 WHERE order_id <> '' AND NOT blank(CreationDate) AND day IS NOT NULL
   AND (blank(quantity_text) OR regexp_full_match(quantity_text, '[0-9]{1,18}'));
 
--- Seat-based subscriptions as of the as-of date: the latest live license line of each
--- subscription (a line without one is its own group); a cancel sets 0 seats.
+--@seats: orderLines
+-- Seat-based subscriptions as of the as-of date, from the order lines (no subscriptions export):
+-- the latest live license line of each subscription (a line without one is its own group); a
+-- cancel sets 0 seats; a customer credit is no seat line.
 CREATE TEMP TABLE seats AS
 WITH kept AS (
     SELECT *, coalesce(sub, '#' || rn) AS grp
     FROM lines
-    WHERE billing IN ('license', 'licence', 'licenses', 'licences', 'seat', 'seats', 'licensebased', 'seatbased')
+    WHERE is_license(billing)
       AND status NOT IN ('cancelled', 'canceled', 'failed', 'failure')
+      AND tx <> 'customercredit'
       AND day <= {{as_of}}
 ), latest AS (
-    SELECT cid, CASE WHEN tx IN ('cancel', 'cancellation') THEN 0 ELSE quantity END AS seats
+    SELECT cid, CASE WHEN tx IN ('cancel', 'cancelimmediate') THEN 0 ELSE quantity END AS seats
     FROM kept
     QUALIFY row_number() OVER (PARTITION BY cid, grp ORDER BY day DESC, order_id DESC, line_no DESC) = 1
 )
@@ -129,8 +140,41 @@ SELECT cid, count(*) AS subscriptions, sum(seats) AS seats
 FROM latest WHERE seats > 0
 GROUP BY cid;
 
+CREATE TEMP TABLE subscription_rejections AS SELECT 0 AS rejected;
+--@seats: subscriptions
+-- Seat-based subscriptions as of the as-of date, from the subscriptions export alone: the
+-- customer's license rows whose status is active, pending or suspended (empty reads as active, and
+-- so does a status outside the vocabulary), created on or before the as-of date (or undated),
+-- with a quantity above 0; seats = quantity. Order lines play no part in seats.
+CREATE TEMP TABLE subscription_rows AS
+SELECT *, row_number() OVER () AS rn
+FROM read_csv({{subscriptions}}, header = true, all_varchar = true, quote = '"', escape = '"');
+
+CREATE TEMP TABLE subscriptions AS
+SELECT lower(trim(CustomerId)) AS cid, lower(trim(SubscriptionId)) AS sub, norm(BillingType) AS billing,
+       norm(Status) AS status, to_day(CreationDate) AS day, TRY_CAST(trim(Quantity) AS BIGINT) AS quantity, rn
+FROM subscription_rows SEMI JOIN customers ON lower(trim(subscription_rows.CustomerId)) = customers.cid
+WHERE NOT blank(CustomerId) AND NOT blank(SubscriptionId)
+  AND (blank(Quantity) OR regexp_full_match(trim(Quantity), '[0-9]{1,18}'))
+  AND (blank(CreationDate) OR to_day(CreationDate) IS NOT NULL)
+QUALIFY row_number() OVER (PARTITION BY lower(trim(CustomerId)), lower(trim(SubscriptionId)) ORDER BY rn) = 1;
+
+CREATE TEMP TABLE seats AS
+SELECT cid, count(*) AS subscriptions, sum(quantity) AS seats
+FROM subscriptions
+WHERE is_license(billing)
+  AND status NOT IN ('expired', 'disabled', 'deleted', 'none')
+  AND (day IS NULL OR day <= {{as_of}})
+  AND quantity > 0
+GROUP BY cid;
+
+CREATE TEMP TABLE subscription_rejections AS
+SELECT (SELECT count(*) FROM subscription_rows) - (SELECT count(*) FROM subscriptions) AS rejected;
+--@end
+
 -- Violations: live new / addQuantity / removeQuantity lines of in-scope customers from the
--- cutover to the as-of date, without a valid record dated on or before the line.
+-- cutover to the as-of date, without a valid record dated on or before the line (the README's
+-- transaction vocabulary: an empty type is new).
 CREATE TEMP TABLE violations AS
 SELECT l.cid, count(*) AS violations
 FROM lines l
@@ -139,7 +183,7 @@ LEFT JOIN confirmation f USING (cid)
 WHERE c.cloud = 'public'
   AND l.status NOT IN ('cancelled', 'canceled', 'failed', 'failure')
   AND l.day BETWEEN {{cutover}} AND {{as_of}}
-  AND l.tx IN ('', 'new', 'purchase', 'addquantity', 'removequantity')
+  AND l.tx IN ('', 'new', 'addquantity', 'removequantity')
   AND (f.earliest_valid IS NULL OR f.earliest_valid > l.day)
 GROUP BY l.cid;
 
@@ -193,4 +237,5 @@ SELECT
     (SELECT coalesce(sum(violations), 0) FROM outcome) AS violations,
     (SELECT count(*) FROM customer_rows) - (SELECT count(*) FROM customers)
         + (SELECT count(*) FROM (SELECT lower(trim(CustomerId)) AS cid FROM agreement_rows) ANTI JOIN customers USING (cid))
-        + (SELECT count(*) FROM order_rows) - (SELECT count(*) FROM lines) AS rejected_rows;
+        + (SELECT count(*) FROM order_rows) - (SELECT count(*) FROM lines)
+        + (SELECT rejected FROM subscription_rejections) AS rejected_rows;

@@ -1,8 +1,8 @@
 import MCAModel
 
 /// CSV (RFC 4180, LF line ends, UTF-8): a header of Schema field names, one row per customer,
-/// agreement or order line item; a field with a comma, quote or line break is quoted with its
-/// quotes doubled.
+/// agreement, subscription or order line item; a field with a comma, quote or line break is quoted
+/// with its quotes doubled.
 struct CSVExportFormat: ExportFormat {
     static let customerColumns: [(Column, StaticString)] = [
         (.customerId, "CustomerId"), (.companyName, "CompanyName"), (.domain, "Domain"), (.cloud, "Cloud"),
@@ -14,6 +14,13 @@ struct CSVExportFormat: ExportFormat {
         (.phoneNumber, "PhoneNumber"), (.dateAgreed, "DateAgreed"), (.agreementType, "Type"),
         (.templateId, "TemplateId"), (.recordedByRole, "RecordedByRole"),
     ]
+    /// `BillingType` is spelled `license` or `usage`, as the README's "Inputs" names the values (the
+    /// REST resource's `unitType` spellings, `Licenses` and `Usage-based`, are in the JSON only).
+    static let subscriptionColumns: [(Column, StaticString)] = [
+        (.customerId, "CustomerId"), (.subscriptionId, "SubscriptionId"), (.offerId, "OfferId"),
+        (.offerName, "OfferName"), (.quantity, "Quantity"), (.billingType, "BillingType"), (.status, "Status"),
+        (.creationDate, "CreationDate"),
+    ]
     static let orderColumns: [(Column, StaticString)] = [
         (.orderId, "OrderId"), (.customerId, "CustomerId"), (.creationDate, "CreationDate"), (.status, "Status"),
     ]
@@ -23,14 +30,20 @@ struct CSVExportFormat: ExportFormat {
         (.transactionType, "TransactionType"),
     ]
 
-    func begin(_ kind: InputKind, itemCount: Int, into out: inout [UInt8]) {
+    func begin(_ kind: ExportKind, itemCount: Int, into out: inout [UInt8]) {
         let names: [StaticString]
         switch kind {
         case .customers: names = Self.customerColumns.map(\.1)
         case .agreements: names = Self.agreementColumns.map(\.1)
+        case .subscriptions: names = Self.subscriptionColumns.map(\.1)
         case .orders: names = (Self.orderColumns + Self.lineColumns).map(\.1)
         case .subscriptions: names = []
         }
+        Self.header(names, into: &out)
+    }
+
+    /// A header line of the names given.
+    static func header(_ names: [StaticString], into out: inout [UInt8]) {
         for (i, name) in names.enumerated() {
             if i > 0 { out.append(44) }
             out.appendASCII(name)
@@ -41,6 +54,10 @@ struct CSVExportFormat: ExportFormat {
     func customer(_ r: GeneratedRecord, index: Int, into out: inout [UInt8]) { row(r, Self.customerColumns, &out) }
 
     func agreement(_ r: GeneratedRecord, index: Int, into out: inout [UInt8]) { row(r, Self.agreementColumns, &out) }
+
+    func subscription(_ r: GeneratedRecord, index: Int, into out: inout [UInt8]) {
+        row(r, Self.subscriptionColumns, &out)
+    }
 
     func order(_ o: GeneratedRecord, index: Int, into out: inout [UInt8]) {
         for k in 0..<o.lineCount {
@@ -56,7 +73,7 @@ struct CSVExportFormat: ExportFormat {
         }
     }
 
-    func end(_ kind: InputKind, into out: inout [UInt8]) {}
+    func end(_ kind: ExportKind, into out: inout [UInt8]) {}
 
     private func row(_ r: GeneratedRecord, _ columns: [(Column, StaticString)], _ out: inout [UInt8]) {
         for (i, (column, _)) in columns.enumerated() {

@@ -1,7 +1,11 @@
 /// Independent random streams drawn from one seed, so adding a draw to one kind of record does
-/// not shift the values of another.
+/// not shift the values of another. New streams go at the end: a stream's key depends on its place.
 enum RandomStream: Int, CaseIterable {
     case identity, profile, records, duplicates, agreements, orders, orderSizes, unknownCustomers, subscriptions
+    /// The subscriptions export's rows (its bad rows, each subscription's status and dates).
+    case subscriptionRows
+    /// The reconciliation layout's own values (prices, invoice numbers, resellers, the partner's ids).
+    case reconciliation
 }
 
 /// A confirmation record's defect (SPEC 3.3), as the generator plants it.
@@ -87,6 +91,8 @@ enum Window {
     static let customerAgreement = daysSinceEpoch(2019, 10, 1)..<daysSinceEpoch(2020, 7, 1)
     /// Orders are spread over these days.
     static let orders = daysSinceEpoch(2018, 1, 1)..<daysSinceEpoch(2019, 7, 1)
+    /// The day the subscriptions export is a snapshot of: the day after the last orders.
+    static let snapshot = orders.upperBound
 }
 
 extension SplitMix64 {

@@ -1,10 +1,13 @@
-/// Every field a generated export carries, across the three kinds (the fields of SPEC 2.1 that
-/// the generator fills).
+/// Every field a generated export carries, across the four kinds (the fields of the README's
+/// "Inputs" that the generator fills, and a few more that only the REST Subscription resource has).
 enum Column: Int, CaseIterable {
     case customerId, companyName, domain, cloud
     case firstName, lastName, email, phoneNumber, dateAgreed, agreementType, templateId, recordedByRole
     case orderId, creationDate, status
     case lineItemNumber, offerId, offerName, subscriptionId, quantity, billingType, transactionType
+    /// The Subscription resource's own members (JSON only): `unitType`, `effectiveStartDate`,
+    /// `commitmentEndDate`, `autoRenewEnabled`, `billingCycle`.
+    case unitType, effectiveStartDate, commitmentEndDate, autoRenewEnabled, billingCycle
 
     /// Whether the generator only ever puts letters, digits and `-+:./` (and inner spaces) in this
     /// field, so no format needs to escape or quote it and the writers skip the scan. A debug
@@ -12,7 +15,8 @@ enum Column: Int, CaseIterable {
     var isPlain: Bool {
         switch self {
         case .customerId, .orderId, .creationDate, .status, .lineItemNumber, .offerId, .subscriptionId, .quantity,
-             .billingType, .transactionType, .agreementType, .templateId:
+             .billingType, .transactionType, .agreementType, .templateId, .unitType, .effectiveStartDate,
+             .commitmentEndDate, .autoRenewEnabled, .billingCycle:
             true
         default:
             false

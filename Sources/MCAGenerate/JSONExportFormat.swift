@@ -1,10 +1,14 @@
 import MCAModel
 
-/// JSON in the Partner Center REST shapes (SPEC 2.4): `{"totalCount": n, "items": [...]}` with one
-/// item per line; customers with `id` and `companyProfile{tenantId, domain, companyName}`,
-/// agreements with `customerId`, `primaryContact{…}`, `dateAgreed`, `type`, and orders with `id`,
-/// `referenceCustomerId`, `creationDate`, `status`, `lineItems[…]`. Absent fields are left out;
-/// quantities and line numbers are JSON numbers when they are plain integers.
+/// JSON in the Partner Center REST shapes (README, "Inputs"): `{"totalCount": n, "items": [...]}`
+/// with one item per line; customers with `id` and `companyProfile{tenantId, domain, companyName}`,
+/// agreements with `customerId`, `primaryContact{…}`, `dateAgreed`, `type`, subscriptions as the
+/// Subscription resource (`id`, `offerId`, `offerName`, `friendlyName`, `quantity`, `unitType`,
+/// `billingType`, `status`, `creationDate`, `effectiveStartDate`, `commitmentEndDate`,
+/// `autoRenewEnabled`, `billingCycle`, `links`, `attributes`) with the `customerId` an export
+/// script adds, and orders with `id`, `referenceCustomerId`, `creationDate`, `status`,
+/// `lineItems[…]`. Absent fields are left out; quantities and line numbers are JSON numbers when
+/// they are plain integers.
 struct JSONExportFormat: ExportFormat {
     private static let contact: [(Column, StaticString)] = [
         (.firstName, "firstName"), (.lastName, "lastName"), (.email, "email"), (.phoneNumber, "phoneNumber"),
@@ -16,7 +20,7 @@ struct JSONExportFormat: ExportFormat {
         (.transactionType, "transactionType"),
     ]
 
-    func begin(_ kind: InputKind, itemCount: Int, into out: inout [UInt8]) {
+    func begin(_ kind: ExportKind, itemCount: Int, into out: inout [UInt8]) {
         out.appendASCII("{\"totalCount\":")
         out.appendDecimal(itemCount)
         out.appendASCII(",\"items\":[\n")
@@ -53,6 +57,35 @@ struct JSONExportFormat: ExportFormat {
         out.append(125)
     }
 
+    func subscription(_ r: GeneratedRecord, index: Int, into out: inout [UInt8]) {
+        if index > 0 { out.appendASCII(",\n") }
+        var first = true
+        out.append(123)
+        member(r, .subscriptionId, "id", &first, &out)
+        member(r, .customerId, "customerId", &first, &out)
+        member(r, .offerId, "offerId", &first, &out)
+        member(r, .offerName, "offerName", &first, &out)
+        member(r, .offerName, "friendlyName", &first, &out)
+        member(r, .quantity, "quantity", &first, &out, numeric: true)
+        member(r, .unitType, "unitType", &first, &out)
+        member(r, .billingType, "billingType", &first, &out)
+        member(r, .status, "status", &first, &out)
+        member(r, .creationDate, "creationDate", &first, &out)
+        member(r, .effectiveStartDate, "effectiveStartDate", &first, &out)
+        member(r, .commitmentEndDate, "commitmentEndDate", &first, &out)
+        member(r, .autoRenewEnabled, "autoRenewEnabled", &first, &out, literal: true)
+        member(r, .billingCycle, "billingCycle", &first, &out)
+        if !first { out.append(44) }
+        // The links the API gives every subscription; the readers skip them.
+        out.appendASCII("\"links\":{\"offer\":{\"uri\":\"/offers/")
+        r.withValue(.offerId) { out.append(contentsOf: $0) }
+        out.appendASCII("?country=US\",\"method\":\"GET\",\"headers\":[]},\"self\":{\"uri\":\"/customers/")
+        r.withValue(.customerId) { out.append(contentsOf: $0) }
+        out.appendASCII("/subscriptions/")
+        r.withValue(.subscriptionId) { out.append(contentsOf: $0) }
+        out.appendASCII("\",\"method\":\"GET\",\"headers\":[]}},\"attributes\":{\"objectType\":\"Subscription\"}}")
+    }
+
     func order(_ o: GeneratedRecord, index: Int, into out: inout [UInt8]) {
         if index > 0 { out.appendASCII(",\n") }
         var first = true
@@ -76,7 +109,7 @@ struct JSONExportFormat: ExportFormat {
         out.appendASCII("]}")
     }
 
-    func end(_ kind: InputKind, into out: inout [UInt8]) { out.appendASCII("\n]}\n") }
+    func end(_ kind: ExportKind, into out: inout [UInt8]) { out.appendASCII("\n]}\n") }
 
     /// A nested object of the fields present, left out when none is.
     private func object(_ key: StaticString, _ r: GeneratedRecord, _ members: [(Column, StaticString)],
@@ -92,9 +125,11 @@ struct JSONExportFormat: ExportFormat {
         out.append(125)
     }
 
+    /// One member; `numeric`: a number when the value is a plain integer; `literal`: the value as
+    /// is (`true`, `false`).
     @inline(__always)
     private func member(_ r: GeneratedRecord, _ column: Column, _ key: StaticString, line: Int = -1,
-                        _ first: inout Bool, _ out: inout [UInt8], numeric: Bool = false) {
+                        _ first: inout Bool, _ out: inout [UInt8], numeric: Bool = false, literal: Bool = false) {
         guard r.has(column, line: line) else { return }
         if !first { out.append(44) }
         first = false
@@ -103,7 +138,7 @@ struct JSONExportFormat: ExportFormat {
         out.append(34)
         out.append(58)
         r.withValue(column, line: line) { v in
-            if numeric, !v.isEmpty, v.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            if literal || numeric && !v.isEmpty && v.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
                 out.append(contentsOf: v)
             } else if column.isPlain {
                 out.append(34)

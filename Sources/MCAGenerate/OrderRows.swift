@@ -36,9 +36,12 @@ struct OrderRows {
         return orders
     }
 
-    mutating func next(remaining: Int, into order: inout GeneratedRecord) {
+    /// Writes the next order into `order` and what it is into `facts` (for the subscription ledger
+    /// and the reconciliation layout). The facts never change what is drawn or written.
+    mutating func next(remaining: Int, into order: inout GeneratedRecord, facts: inout OrderFacts) {
         let n = OrderRows.lineCount(&sizes, remaining: remaining)
         order.clear(lineCount: n)
+        facts.lines.removeAll(keepingCapacity: true)
         let f = factory
         let v = f.vocabulary
         let index = orderIndex
@@ -48,21 +51,26 @@ struct OrderRows {
         if rng.chance(30) { customer = rng.below(customer + 1) }
         customer = f.existingCustomer(atOrBelow: customer)
         let bad = rng.below(10_000)
-        if !(6..<8).contains(bad) {
-            // Partner Center order ids: unique per order; the finaliser is a bijection.
-            order.set(.orderId) {
-                $0.appendHex(RecordFactory.mix(f.hash(.orders, 0) ^ UInt64(index)), digits: 16, uppercase: false)
-            }
+        // Partner Center order ids: unique per order; the finaliser is a bijection.
+        let orderKey = RecordFactory.mix(f.hash(.orders, 0) ^ UInt64(index))
+        facts.orderKey = orderKey
+        facts.hasOrderId = !(6..<8).contains(bad)
+        if facts.hasOrderId {
+            order.set(.orderId) { $0.appendHex(orderKey, digits: 16, uppercase: false) }
         }
         if bad < 4 {
             let u = unknownOrders
             unknownOrders += 1
+            facts.customer = nil
+            facts.unknownCustomer = u
             order.set(.customerId) { f.appendUnknownCustomerId(u, to: &$0) }
         } else {
+            facts.customer = customer
             let upper = rng.chance(70) ? f.idIsUppercase(customer) : !f.idIsUppercase(customer)
             order.set(.customerId) { f.appendCustomerId(customer, uppercase: upper, to: &$0) }
         }
         if bad >= 4 && bad < 6 {
+            facts.instant = nil
             order.set(.creationDate, v.invalidOrderDates[rng.below(v.invalidOrderDates.count)])
         } else {
             let day = rng.day(in: Window.orders)
@@ -74,15 +82,17 @@ struct OrderRows {
             case ..<95: style = 4
             default: style = 5
             }
-            order.set(.creationDate) { f.appendDateTime(day: day, style: style, rng: &rng, to: &$0) }
+            var instant = 0
+            order.set(.creationDate) { instant = f.appendDateTime(day: day, style: style, rng: &rng, to: &$0) }
+            facts.instant = instant
         }
         switch rng.below(1000) {
-        case ..<920: order.set(.status, "completed")
-        case ..<940: break
-        case ..<960: order.set(.status, "pending")
-        case ..<980: order.set(.status, "cancelled")
-        case ..<985: order.set(.status, "Canceled")
-        default: order.set(.status, "failed")
+        case ..<920: order.set(.status, "completed"); facts.status = .completed
+        case ..<940: facts.status = .completed
+        case ..<960: order.set(.status, "pending"); facts.status = .pending
+        case ..<980: order.set(.status, "cancelled"); facts.status = .cancelled
+        case ..<985: order.set(.status, "Canceled"); facts.status = .cancelled
+        default: order.set(.status, "failed"); facts.status = .failed
         }
 
         let subscriptions = f.subscriptionCount(customer)
@@ -94,27 +104,41 @@ struct OrderRows {
             order.set(.lineItemNumber, line: k) { $0.appendDecimal(k) }
             order.set(.offerId, line: k, v.offers[offerIndex].id)
             order.set(.offerName, line: k, v.offers[offerIndex].name)
-            if !rng.chance(1) {
+            let hasSubscriptionId = !rng.chance(1)
+            if hasSubscriptionId {
                 let upper = rng.chance(5)
                 order.set(.subscriptionId, line: k) {
                     $0.appendGUID(high: subscription, low: RecordFactory.mix(subscription), uppercase: upper)
                 }
             }
             let transaction = rng.below(100)
+            let action: LineAction
             if seatBased {
                 switch transaction {
-                case ..<40: order.set(.transactionType, line: k, "new")
-                case ..<64: order.set(.transactionType, line: k, "renew")
-                case ..<79: order.set(.transactionType, line: k, "addQuantity")
-                case ..<87: order.set(.transactionType, line: k, "removeQuantity")
-                case ..<91: order.set(.transactionType, line: k, "cancel")
-                case ..<93: order.set(.transactionType, line: k, "convert")
-                case ..<95: order.set(.transactionType, line: k, "Purchase")
-                default: break
+                case ..<40: action = .new
+                case ..<64: action = .renew
+                case ..<79: action = .addQuantity
+                case ..<87: action = .removeQuantity
+                case ..<91: action = .cancel
+                case ..<93: action = .convert
+                case ..<95: action = .purchase
+                default: action = .unspecified
                 }
             } else {
-                order.set(.transactionType, line: k, transaction < 85 ? "new" : "renew")
+                action = transaction < 85 ? .new : .renew
             }
+            switch action {
+            case .new: order.set(.transactionType, line: k, "new")
+            case .renew: order.set(.transactionType, line: k, "renew")
+            case .addQuantity: order.set(.transactionType, line: k, "addQuantity")
+            case .removeQuantity: order.set(.transactionType, line: k, "removeQuantity")
+            case .cancel: order.set(.transactionType, line: k, "cancel")
+            case .convert: order.set(.transactionType, line: k, "convert")
+            case .purchase: order.set(.transactionType, line: k, "Purchase")
+            case .unspecified: break
+            }
+            var line = LineFacts(slot: slot, subscription: subscription, offer: offerIndex, action: action,
+                                 quantity: nil, hasSubscriptionId: hasSubscriptionId)
             if rng.below(10_000) < 3 {
                 order.set(.quantity, line: k, v.invalidQuantities[rng.below(v.invalidQuantities.count)])
             } else {
@@ -128,7 +152,9 @@ struct OrderRows {
                     quantity = tier < 60 ? 1 + rng.below(10) : tier < 90 ? 11 + rng.below(40) : 51 + rng.below(450)
                 }
                 order.set(.quantity, line: k) { $0.appendDecimal(quantity) }
+                line.quantity = quantity
             }
+            facts.lines.append(line)
             let billing = rng.below(100)
             if seatBased {
                 if billing < 92 {

@@ -197,7 +197,7 @@ final class RecordFactory {
         }
     }
 
-    private func appendCompanyName(_ p: CustomerProfile, to out: inout [UInt8]) {
+    func appendCompanyName(_ p: CustomerProfile, to out: inout [UInt8]) {
         let v = vocabulary
         out.append(contentsOf: v.brands[p.brand].display)
         if let n = p.nickname {
@@ -211,7 +211,7 @@ final class RecordFactory {
     }
 
     /// `contosologistics42.onmicrosoft.com`, or the company's own domain (`contosologistics42.de`).
-    private func appendDomain(_ customer: Int, _ p: CustomerProfile, onMicrosoft: Bool, to out: inout [UInt8]) {
+    func appendDomain(_ customer: Int, _ p: CustomerProfile, onMicrosoft: Bool, to out: inout [UInt8]) {
         let v = vocabulary
         out.append(contentsOf: v.brands[p.brand].ascii)
         out.append(contentsOf: v.industries[p.industry].ascii)
@@ -370,32 +370,42 @@ final class RecordFactory {
         }
     }
 
-    /// Writes a day (with a random time) in one of the ISO 8601 layouts of SPEC 2.2:
+    /// Writes a day (with a random time) in one of the ISO 8601 layouts of the README's "Values":
     /// 0 `…T10:00:00Z`, 1 `…T10:00:00.123Z`, 2 `…T10:00:00+02:00`, 3 `…T10:00:00.000-05:00`,
     /// 4 `2018-11-07`, 5 `2018-11-07 10:00:00`.
-    func appendDateTime(day: Int, style: Int, rng: inout SplitMix64, to out: inout [UInt8]) {
+    ///
+    /// - Returns: the instant written, in whole seconds since 1970-01-01 UTC (a date alone and a
+    ///   date-time without a zone are UTC), so the subscriptions export and the reconciliation
+    ///   layout can tell the UTC day the audit will read.
+    @discardableResult
+    func appendDateTime(day: Int, style: Int, rng: inout SplitMix64, to out: inout [UInt8]) -> Int {
         out.appendISODate(daysSinceEpoch: day)
-        if style == 4 { return }
+        if style == 4 { return day * 86_400 }
         // Office hours mostly, so a zone rarely moves the date (as in real exports).
         let second = (7 * 3600) + rng.below(12 * 3600)
         out.append(style == 5 ? 32 : 84)
         out.appendTime(secondOfDay: second)
+        var offset = 0
         switch style {
         case 1:
             out.append(46)
             out.appendDecimal(rng.below(1000), width: 3)
             out.append(90)
-        case 2:
-            out.appendASCII(Self.zones[rng.below(Self.zones.count)])
-        case 3:
-            out.appendASCII(".000")
-            out.appendASCII(Self.zones[rng.below(Self.zones.count)])
+        case 2, 3:
+            if style == 3 { out.appendASCII(".000") }
+            let zone = rng.below(Self.zones.count)
+            out.appendASCII(Self.zones[zone].text)
+            offset = Self.zones[zone].seconds
         case 5:
             break
         default:
             out.append(90)
         }
+        return day * 86_400 + second - offset
     }
 
-    private static let zones: [StaticString] = ["+01:00", "+02:00", "-05:00", "-08:00", "+09:00", "+05:30", "+00:00"]
+    private static let zones: [(text: StaticString, seconds: Int)] = [
+        ("+01:00", 3600), ("+02:00", 7200), ("-05:00", -18_000), ("-08:00", -28_800), ("+09:00", 32_400),
+        ("+05:30", 19_800), ("+00:00", 0),
+    ]
 }

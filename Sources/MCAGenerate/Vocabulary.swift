@@ -17,10 +17,14 @@ final class Vocabulary {
         var id: [UInt8]
         var name: [UInt8]
         var seatBased: Bool
-        init(_ id: String, _ name: String, seatBased: Bool) {
+        /// List price per seat and month in US cents (the reconciliation layout's `UnitPrice`); 0
+        /// for usage-based offers, whose meters have their own prices.
+        var monthlyPrice: Int
+        init(_ id: String, _ name: String, seatBased: Bool, monthlyPrice: Int = 0) {
             self.id = Array(id.utf8)
             self.name = Array(name.utf8)
             self.seatBased = seatBased
+            self.monthlyPrice = monthlyPrice
         }
     }
 
@@ -111,16 +115,16 @@ final class Vocabulary {
         .map { Array($0.utf8) }
 
     let offers: [Offer] = [
-        Offer("CFQ7TTC0LF8Q", "Office 365 E3", seatBased: true),
-        Offer("CFQ7TTC0LF8R", "Office 365 E1", seatBased: true),
-        Offer("CFQ7TTC0LCHC", "Microsoft 365 Business Premium", seatBased: true),
-        Offer("CFQ7TTC0LH18", "Dynamics 365 Sales, Enterprise", seatBased: true),
-        Offer("CFQ7TTC0LH16", "Exchange Online (Plan 1)", seatBased: true),
-        Offer("CFQ7TTC0LFK5", "Visio Plan 2", seatBased: true),
-        Offer("CFQ7TTC0LFLZ", "Microsoft 365 E5", seatBased: true),
-        Offer("CFQ7TTC0LDPB", "Microsoft 365 Business Basic", seatBased: true),
-        Offer("796B6B5F-613C-4E24-A17C-EBA730D49C02", "Office 365 Business Premium", seatBased: true),
-        Offer("CFQ7TTC0LHSF", "Power BI Pro", seatBased: true),
+        Offer("CFQ7TTC0LF8Q", "Office 365 E3", seatBased: true, monthlyPrice: 2300),
+        Offer("CFQ7TTC0LF8R", "Office 365 E1", seatBased: true, monthlyPrice: 1000),
+        Offer("CFQ7TTC0LCHC", "Microsoft 365 Business Premium", seatBased: true, monthlyPrice: 2200),
+        Offer("CFQ7TTC0LH18", "Dynamics 365 Sales, Enterprise", seatBased: true, monthlyPrice: 10500),
+        Offer("CFQ7TTC0LH16", "Exchange Online (Plan 1)", seatBased: true, monthlyPrice: 400),
+        Offer("CFQ7TTC0LFK5", "Visio Plan 2", seatBased: true, monthlyPrice: 1500),
+        Offer("CFQ7TTC0LFLZ", "Microsoft 365 E5", seatBased: true, monthlyPrice: 5700),
+        Offer("CFQ7TTC0LDPB", "Microsoft 365 Business Basic", seatBased: true, monthlyPrice: 600),
+        Offer("796B6B5F-613C-4E24-A17C-EBA730D49C02", "Office 365 Business Premium", seatBased: true, monthlyPrice: 1250),
+        Offer("CFQ7TTC0LHSF", "Power BI Pro", seatBased: true, monthlyPrice: 1000),
         Offer("DZH318Z0BPS6", "Azure plan", seatBased: false),
         Offer("MS-AZR-0145P", "Microsoft Azure \"CSP\" (legacy)", seatBased: false),
     ]

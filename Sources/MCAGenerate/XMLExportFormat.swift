@@ -1,7 +1,8 @@
 import MCAModel
 
-/// XML in the shapes of SPEC 2.4: `<Customer customerId cloud><CompanyName/><Domain/><Acceptance …/>`,
-/// `<Agreement customerId type …><PrimaryContact>…</PrimaryContact><DateAgreed/>`, and
+/// XML in the shapes of the README's "Inputs": `<Customer customerId cloud><CompanyName/><Domain/><Acceptance …/>`,
+/// `<Agreement customerId type …><PrimaryContact>…</PrimaryContact><DateAgreed/>`,
+/// `<Subscription customerId id offerId quantity billingType status creationDate><OfferName/>`, and
 /// `<Order id customerId creationDate status>` holding one `<LineItem …/>` per line (each on its own
 /// line, so a diagnostic's line number points at it). Absent fields are left out.
 struct XMLExportFormat: ExportFormat {
@@ -12,21 +13,26 @@ struct XMLExportFormat: ExportFormat {
     private static let contact: [(Column, StaticString)] = [
         (.firstName, "FirstName"), (.lastName, "LastName"), (.email, "Email"), (.phoneNumber, "PhoneNumber"),
     ]
+    private static let subscriptionAttributes: [(Column, StaticString)] = [
+        (.customerId, "customerId"), (.subscriptionId, "id"), (.offerId, "offerId"), (.quantity, "quantity"),
+        (.billingType, "billingType"), (.status, "status"), (.creationDate, "creationDate"),
+    ]
     private static let lineAttributes: [(Column, StaticString)] = [
         (.lineItemNumber, "lineItemNumber"), (.offerId, "offerId"), (.offerName, "offerName"),
         (.subscriptionId, "subscriptionId"), (.quantity, "quantity"), (.billingType, "billingType"),
         (.transactionType, "transactionType"),
     ]
 
-    func begin(_ kind: InputKind, itemCount: Int, into out: inout [UInt8]) {
+    func begin(_ kind: ExportKind, itemCount: Int, into out: inout [UInt8]) {
         out.appendASCII("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
         out.appendASCII(rootStart(kind))
     }
 
-    private func rootStart(_ kind: InputKind) -> StaticString {
+    private func rootStart(_ kind: ExportKind) -> StaticString {
         switch kind {
         case .customers: "<Customers>\n"
         case .agreements: "<Agreements>\n"
+        case .subscriptions: "<Subscriptions>\n"
         case .orders: "<Orders>\n"
         case .subscriptions: "<Subscriptions>\n"
         }
@@ -63,6 +69,14 @@ struct XMLExportFormat: ExportFormat {
         out.appendASCII("</Agreement>\n")
     }
 
+    func subscription(_ r: GeneratedRecord, index: Int, into out: inout [UInt8]) {
+        out.appendASCII("  <Subscription")
+        for (column, name) in Self.subscriptionAttributes { attribute(r, column, name, &out) }
+        out.append(62)
+        element(r, .offerName, "OfferName", &out)
+        out.appendASCII("</Subscription>\n")
+    }
+
     func order(_ o: GeneratedRecord, index: Int, into out: inout [UInt8]) {
         out.appendASCII("  <Order")
         attribute(o, .orderId, "id", &out)
@@ -78,10 +92,11 @@ struct XMLExportFormat: ExportFormat {
         out.appendASCII("  </Order>\n")
     }
 
-    func end(_ kind: InputKind, into out: inout [UInt8]) {
+    func end(_ kind: ExportKind, into out: inout [UInt8]) {
         switch kind {
         case .customers: out.appendASCII("</Customers>\n")
         case .agreements: out.appendASCII("</Agreements>\n")
+        case .subscriptions: out.appendASCII("</Subscriptions>\n")
         case .orders: out.appendASCII("</Orders>\n")
         case .subscriptions: out.appendASCII("</Subscriptions>\n")
         }

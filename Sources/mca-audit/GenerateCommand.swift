@@ -5,16 +5,28 @@ import MCAModel
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write deterministic synthetic customers, agreements and orders exports.",
+        abstract: "Write deterministic synthetic customers, agreements, orders and subscriptions exports.",
         discussion: """
-            Writes DIR/customers.<ext>, DIR/agreements.<ext> and DIR/orders.<ext> with every case of the \
-            rules represented (and ~0.1% bad rows). The same arguments always give byte-identical files. \
+            Writes DIR/customers.<ext>, DIR/agreements.<ext>, DIR/orders.<ext> and DIR/subscriptions.<ext> \
+            with every case of the rules represented (and ~0.1% bad rows). The subscriptions file is a \
+            snapshot of the subscriptions the order lines create (their current seats; usage-based, \
+            suspended, expired, deleted and pending ones too), for `audit --subscriptions`. The same \
+            arguments always give byte-identical files.
+
+            --orders-layout reconciliation (CSV only) writes the orders as a new-commerce billed invoice \
+            reconciliation file: the 47 columns of Microsoft Learn's "Learn how to read new commerce \
+            invoice reconciliation files in Partner Center" (PartnerId,CustomerId,CustomerName,...,\
+            ChargeType,UnitPrice,Quantity,...,SubscriptionId,ChargeStartDate,...,UnitType,...,\
+            ProductCategory; the 8th column is Tier2MpnId), one row per charge, OrderDate in ISO 8601 \
+            UTC as the API writes it. Give the audit --subscriptions for seats: a charge's quantity is \
+            not a subscription's size.
+
             Exit codes: 0 ok, 64 usage, 73 a file could not be written.
             """)
 
     @Option(name: .customLong("customers"), help: ArgumentHelp("Customers rows.", valueName: "n"))
     var customers: Int
-    @Option(name: .customLong("orders"), help: ArgumentHelp("Order line items (orders hold 1-3 each).", valueName: "n"))
+    @Option(name: .customLong("orders"), help: ArgumentHelp("Order line items (orders hold 1-3 each; reconciliation layout: charges).", valueName: "n"))
     var orders: Int
     @Option(name: .customLong("agreements"), help: ArgumentHelp("Agreements rows (default: as many as customers).", valueName: "n"))
     var agreements: Int?
@@ -24,6 +36,9 @@ struct Generate: ParsableCommand {
     var out: String
     @Option(name: .customLong("format"), help: ArgumentHelp("csv, xml or json.", valueName: "format"))
     var format: String = "csv"
+    @Option(name: .customLong("orders-layout"),
+            help: ArgumentHelp("line-items (default) or reconciliation (CSV only).", valueName: "layout"))
+    var ordersLayout: String = OrdersLayout.lineItems.rawValue
 
     func validate() throws {
         do {
@@ -37,8 +52,11 @@ struct Generate: ParsableCommand {
         guard let fileFormat = InputFormat(rawValue: format.lowercased()) else {
             throw ValidationError("--format \(format): expected csv, xml or json")
         }
+        guard let layout = OrdersLayout(rawValue: ordersLayout.lowercased()) else {
+            throw ValidationError("--orders-layout \(ordersLayout): expected line-items or reconciliation")
+        }
         return GenerateOptions(customers: customers, orderLines: orders, agreements: agreements, seed: seed,
-                               format: fileFormat)
+                               format: fileFormat, ordersLayout: layout)
     }
 
     func run() throws {
@@ -52,7 +70,8 @@ struct Generate: ParsableCommand {
             }
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             for f in files {
-                print("\(f.path): \(f.records) \(f.kind == .orders ? "order lines" : "rows"), \(f.bytes) bytes")
+                let unit = f.kind != .orders ? "rows" : options.ordersLayout == .reconciliation ? "charges" : "order lines"
+                print("\(f.path): \(f.records) \(unit), \(f.bytes) bytes")
             }
         } catch let error as GenerateError {
             FileHandle.standardError.write(Data("mca-audit generate: \(error)\n".utf8))
