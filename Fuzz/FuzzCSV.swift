@@ -22,7 +22,7 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if bytes.contains(UInt8(ascii: ";")) { delimiters.append(UInt8(ascii: ";")) }
     if bytes.contains(0x09) { delimiters.append(0x09) }
     for delimiter in delimiters {
-        for schema in [Schema.customers, .agreements, .orders] {
+        for schema in [Schema.customers, .agreements, .subscriptions, .orders] {
             check(bytes, schema: schema, delimiter: delimiter)
         }
     }

@@ -21,7 +21,7 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     // Deeper than the reader ever accepts (64 levels below the items array), shallow enough for the stack.
     let valid = ReferenceJSON.accepts(bytes, maxDepth: 80)
-    for schema in [Schema.customers, .agreements, .orders] {
+    for schema in [Schema.customers, .agreements, .subscriptions, .orders] {
         let name = "json/\(schema.kind)"
         let whole = readOutcome(JSONRecordReader(), bytes, schema: schema, chunk: 1 << 20)
         require(whole.other == nil, "\(name): unexpected error \(whole.other ?? "")")

@@ -36,7 +36,7 @@ public func fuzzXML(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     _ = secretWritten
     var wellFormedByLibxml: Bool?
-    for schema in [Schema.customers, .agreements, .orders] {
+    for schema in [Schema.customers, .agreements, .subscriptions, .orders] {
         let name = "xml/\(schema.kind)"
         let whole = readOutcome(XMLRecordReader(), bytes, schema: schema, chunk: 1 << 20)
         require(whole.other == nil, "\(name): unexpected error \(whole.other ?? "")")

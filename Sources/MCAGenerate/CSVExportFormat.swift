@@ -37,7 +37,6 @@ struct CSVExportFormat: ExportFormat {
         case .agreements: names = Self.agreementColumns.map(\.1)
         case .subscriptions: names = Self.subscriptionColumns.map(\.1)
         case .orders: names = (Self.orderColumns + Self.lineColumns).map(\.1)
-        case .subscriptions: names = []
         }
         Self.header(names, into: &out)
     }

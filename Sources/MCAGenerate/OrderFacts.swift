@@ -45,7 +45,7 @@ struct LineFacts {
 /// What a line item does, as the generator decided it (before it is spelled for a layout).
 enum LineAction {
     case new, renew, addQuantity, removeQuantity, cancel, convert
-    /// Written as `Purchase`, the REST Order resource's word for a new purchase.
+    /// Written `New`, as the REST Order resource spells a line that buys.
     case purchase
     /// Written without a transaction type (which reads as `new`).
     case unspecified

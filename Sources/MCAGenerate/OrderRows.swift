@@ -134,7 +134,7 @@ struct OrderRows {
             case .removeQuantity: order.set(.transactionType, line: k, "removeQuantity")
             case .cancel: order.set(.transactionType, line: k, "cancel")
             case .convert: order.set(.transactionType, line: k, "convert")
-            case .purchase: order.set(.transactionType, line: k, "Purchase")
+            case .purchase: order.set(.transactionType, line: k, "New")
             case .unspecified: break
             }
             var line = LineFacts(slot: slot, subscription: subscription, offer: offerIndex, action: action,

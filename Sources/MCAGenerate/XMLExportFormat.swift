@@ -34,7 +34,6 @@ struct XMLExportFormat: ExportFormat {
         case .agreements: "<Agreements>\n"
         case .subscriptions: "<Subscriptions>\n"
         case .orders: "<Orders>\n"
-        case .subscriptions: "<Subscriptions>\n"
         }
     }
 
@@ -98,7 +97,6 @@ struct XMLExportFormat: ExportFormat {
         case .agreements: out.appendASCII("</Agreements>\n")
         case .subscriptions: out.appendASCII("</Subscriptions>\n")
         case .orders: out.appendASCII("</Orders>\n")
-        case .subscriptions: out.appendASCII("</Subscriptions>\n")
         }
     }
 
