@@ -4,16 +4,21 @@ import MCAModel
 import MCATestSupport
 import Testing
 
-/// The README's reference tables are checked against the code, so that neither drifts from the other.
+/// The reference tables of the README and `docs/inputs.md` are checked against the code, so that
+/// neither drifts from the other.
 @Suite struct ReadmeReferenceTests {
-    static let readme = (try? String(contentsOf: RepoPaths.root.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+    static func text(_ path: String) -> String {
+        (try? String(contentsOf: RepoPaths.root.appendingPathComponent(path), encoding: .utf8)) ?? ""
+    }
+    static let readme = text("README.md")
+    static let inputs = text("docs/inputs.md")
 
-    /// The rows of the first table after `heading`, as cells.
-    static func table(after heading: String) -> [[String]] {
-        guard let start = readme.range(of: "\n" + heading + "\n") else { return [] }
+    /// The rows of the first table after `heading` in `document`, as cells.
+    static func table(after heading: String, in document: String = readme) -> [[String]] {
+        guard let start = document.range(of: "\n" + heading + "\n") else { return [] }
         var rows: [[String]] = []
         var inTable = false
-        for line in readme[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in document[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("|") {
                 inTable = true
                 let cells = line.dropFirst().dropLast().components(separatedBy: " | ").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -33,7 +38,7 @@ import Testing
     }
 
     @Test func theAliasTableIsTheSchemas() throws {
-        let rows = Self.table(after: "## Inputs")
+        let rows = Self.table(after: "## Field names", in: Self.inputs)
         #expect(rows.count > 30)
         var listed: [InputKind: Set<Field>] = [:]
         for row in rows {
@@ -70,7 +75,7 @@ import Testing
     }
 
     @Test func theDataQualityAndNoticeTablesNameEveryCode() {
-        let codes = Self.table(after: "### Data quality: nothing is lost").flatMap { Self.names($0[0]) }
+        let codes = Self.table(after: "## Data quality: nothing is lost", in: Self.inputs).flatMap { Self.names($0[0]) }
         #expect(Set(codes) == Set(FindingCode.allCases.map(\.rawValue)))
         let notices = Self.table(after: "### Notices").flatMap { Self.names($0[0]) }
         #expect(notices == Notice.Code.allCases.map(\.rawValue))
