@@ -59,7 +59,9 @@ private func check(_ bytes: [UInt8], schema: Schema, delimiter: UInt8) {
             require(rejection.code == .malformedRow || rejection.code == .invalidUTF8, "\(name): unexpected rejection \(rejection)")
             continue
         }
-        for value in r.values.compactMap({ $0 }) {
+        // A known layout's implicit values (a Customer Agreement record's type) come from the layout, not the bytes.
+        let implicit = Set(KnownLayout.all.flatMap { $0.implicit.map(\.value) })
+        for value in r.values.compactMap({ $0 }) where !implicit.contains(value) {
             let raw = Array(value.utf8)
             require(!raw.contains(0), "\(name): accepted value holds a NUL")
             let escaped = raw.flatMap { $0 == 0x22 ? [0x22, 0x22] : [$0] }
@@ -174,32 +176,44 @@ private func referenceRead(_ bytes: [UInt8], schema: Schema, delimiter: UInt8) -
         FatalInputError(line: $0, code: .unterminatedQuote,
                         message: "a quoted field opened on line \($0) is never closed; the rest of the file cannot be read")
     }
-    guard let header = records.first else {
+    // Windows PowerShell's `#TYPE …` line comes before the header.
+    var body = records[...]
+    if let first = body.first, first.fields.count == 1, utf8String(first.fields[0])?.hasPrefix("#TYPE") == true {
+        body = body.dropFirst()
+    }
+    guard let header = body.first else {
         out.fatal = unterminatedError
         return out
     }
-    var columns = [Field?](repeating: nil, count: header.fields.count)
-    var names = [String](repeating: "", count: header.fields.count)
-    var seen = Set<Field>()
-    for (i, f) in header.fields.enumerated() {
-        let name = utf8String(f) ?? ""
-        names[i] = name
-        if let field = schema.field(forName: name), seen.insert(field).inserted { columns[i] = field }
+    var names = header.fields.map { utf8String($0) ?? "" }
+    // Per field, the column whose alias ranks first (the first such column on a tie).
+    var best: [Field: (column: Int, rank: UInt8)] = [:]
+    for (i, name) in names.enumerated() {
+        guard let named = schema.namedField(forNormalizedName: normalizedKey(name)) else { continue }
+        if let b = best[named.field], b.rank <= named.rank { continue }
+        best[named.field] = (i, named.rank)
     }
-    let missing = schema.required.filter { !seen.contains($0) }
+    let layout = KnownLayout.recognize(kind: schema.kind, normalizedHeader: names.map(normalizedKey))
+    let headerCount = names.count
+    for field in layout?.unnamedColumns ?? [] where best[field] == nil {
+        best[field] = (names.count, 0)
+        names.append("(unnamed column \(names.count + 1): \(field))")
+    }
+    var columns = [Field?](repeating: nil, count: names.count)
+    for (field, b) in best { columns[b.column] = field }
+    let missing = schema.required.filter { best[$0] == nil }
     if !missing.isEmpty {
-        let wanted = missing.map { "\($0) (one of: \(schema.aliases(of: $0).joined(separator: ", ")))" }
         out.fatal = FatalInputError(line: header.line, code: .missingColumn,
-                                    message: "required column missing from the header: \(wanted.joined(separator: "; "))")
+                                    message: CSVRecordReader.missingColumnMessage(missing, schema: schema, header: names))
         return out
     }
-    for rec in records.dropFirst() {
+    for rec in body.dropFirst() {
         var raw = RawRecord(line: rec.line)
         let count = rec.fields.count
-        if count != columns.count {
-            raw.warnings.append(RowIssue(.raggedRow, count > columns.count
-                ? "\(count) fields where the header has \(columns.count); the extra fields are ignored"
-                : "\(count) fields where the header has \(columns.count); the missing fields are empty"))
+        if count != headerCount, !(layout?.isWhole(count, headerCount: headerCount) ?? false) {
+            raw.warnings.append(RowIssue(.raggedRow, count > headerCount
+                ? "\(count) fields where the header has \(headerCount); the extra fields are ignored"
+                : "\(count) fields where the header has \(headerCount); the missing fields are empty"))
         }
         if let p = rec.problem { raw.rejection = RowIssue(.malformedRow, p) }
         for (i, field) in columns.enumerated() {
@@ -214,6 +228,7 @@ private func referenceRead(_ bytes: [UInt8], schema: Schema, delimiter: UInt8) -
             }
             raw[field] = value
         }
+        for value in layout?.implicit ?? [] where raw[value.field] == nil { raw[value.field] = value.value }
         out.records.append(SeenRecord(raw))
     }
     out.fatal = unterminatedError

@@ -96,7 +96,7 @@ public struct CSVRecordReader: RecordReader {
 
     /// Why a header is unusable: the required columns it lacks (with their aliases), the columns
     /// it has, and the known layout it most resembles.
-    static func missingColumnMessage(_ missing: [Field], schema: Schema, header: [String]) -> String {
+    public static func missingColumnMessage(_ missing: [Field], schema: Schema, header: [String]) -> String {
         let wanted = missing.map { "\($0) (one of: \(schema.aliases(of: $0).joined(separator: ", ")))" }
         var message = "required column missing from the header: \(wanted.joined(separator: "; "))"
         message += "; the header has: \(header.map { "'\($0)'" }.joined(separator: ", "))"
