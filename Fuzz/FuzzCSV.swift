@@ -228,7 +228,8 @@ private func referenceRead(_ bytes: [UInt8], schema: Schema, delimiter: UInt8) -
             }
             raw[field] = value
         }
-        for value in layout?.implicit ?? [] where raw[value.field] == nil { raw[value.field] = value.value }
+        // Only for a field the header does not name: a short row leaves a named field empty.
+        for value in layout?.implicit ?? [] where best[value.field] == nil && raw[value.field] == nil { raw[value.field] = value.value }
         out.records.append(SeenRecord(raw))
     }
     out.fatal = unterminatedError
