@@ -7,6 +7,16 @@ private let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
 private let guidTemplate: [UInt8] = Array("00000000-0000-0000-0000-000000000000".utf8)
 
 extension Array where Element == UInt8 {
+    /// Appends `value` as a quoted CSV field (RFC 4180: quotes inside are doubled).
+    mutating func appendQuotedCSV(_ value: some Sequence<UInt8>) {
+        append(34)
+        for b in value {
+            append(b)
+            if b == 34 { append(34) }
+        }
+        append(34)
+    }
+
     @inline(__always)
     mutating func appendASCII(_ text: StaticString) {
         text.withUTF8Buffer { append(contentsOf: $0) }

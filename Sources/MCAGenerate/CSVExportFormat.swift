@@ -100,12 +100,7 @@ struct CSVExportFormat: ExportFormat {
                 out.append(contentsOf: v)
                 return
             }
-            out.append(34)
-            for b in v {
-                out.append(b)
-                if b == 34 { out.append(34) }
-            }
-            out.append(34)
+            out.appendQuotedCSV(v)
         }
     }
 }

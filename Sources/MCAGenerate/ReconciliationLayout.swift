@@ -305,12 +305,7 @@ final class ReconciliationLayout {
             out.append(contentsOf: cell)
             return
         }
-        out.append(34)
-        for b in cell {
-            out.append(b)
-            if b == 34 { out.append(34) }
-        }
-        out.append(34)
+        out.appendQuotedCSV(cell)
     }
 }
 
