@@ -69,6 +69,9 @@ enum HistorySchema {
                 FROM customer_outcome o JOIN run r ON r.id = o.run_id
                 """)
         }
+        migrator.registerMigration("v2: what each run changed") { db in
+            try HistoryMigration.storeChangesOnly(db)
+        }
         return migrator
     }
 }

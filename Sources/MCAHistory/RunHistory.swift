@@ -5,11 +5,12 @@ import Darwin
 #endif
 import Foundation
 import GRDB
-import GRDBSQLite
 import MCAEvaluate
 import MCAModel
 
-/// The run history (SPEC 6): one SQLite file with every run's counts and every customer's outcome.
+/// The run history (docs/operations.md, "Run history"): one SQLite file with every run's counts and
+/// what each run changed, from which every customer's outcome in every run can be read back (see
+/// `HistoryTables`).
 ///
 /// A run goes through it in steps, so that the history and the published report can never
 /// disagree after a crash (see `recover(outDir:finishPublish:)`):
@@ -82,9 +83,8 @@ public final class RunHistory: Sendable {
         var failure: (any Error)?
         do {
             return try write { db in
-                var run = try RunHistory.insert(result, outDir: outDir, exitCode: exitCode, recordedAt: recordedAt, in: db)
-                let previous = try RunHistory.previousRun(before: result.asOf, in: db, path: path)
-                let changes = try RunHistory.changes(for: run, since: previous, in: db, path: path)
+                var (run, changes) = try RunHistory.insert(result, outDir: outDir, exitCode: exitCode, recordedAt: recordedAt,
+                                                           in: db, path: path)
                 let trend = try RunHistory.trend(for: run, limit: trendLimit, in: db, path: path)
                 let sha: String
                 do { sha = try writeReport(changes, trend) } catch {
@@ -104,11 +104,16 @@ public final class RunHistory: Sendable {
     /// Records a run and every customer's outcome as `pending`, in one transaction (the first step
     /// of `recordPending`, on its own).
     public func begin(_ result: AuditResult, outDir: String, exitCode: Int32, recordedAt: Date = Date()) throws -> HistoryRun {
-        try write { db in try RunHistory.insert(result, outDir: outDir, exitCode: exitCode, recordedAt: recordedAt, in: db) }
+        try write { db in
+            try RunHistory.insert(result, outDir: outDir, exitCode: exitCode, recordedAt: recordedAt, in: db, path: path).run
+        }
     }
 
+    /// Records the run as pending against the newest complete run with an earlier as-of date (the
+    /// one it is compared with): only the customers that differ from it are stored.
     private static func insert(_ result: AuditResult, outDir: String, exitCode: Int32, recordedAt: Date,
-                               in db: Database) throws -> HistoryRun {
+                               in db: Database, path: String) throws -> (run: HistoryRun, changes: RunChanges) {
+        let previous = try RunHistory.previousRun(before: result.asOf, in: db, path: path)
         var run = HistoryRun(
             id: 0, outDir: outDir, asOf: result.asOf, runDate: result.runDate, timeZone: result.timeZone,
             phase: result.phase, state: .pending, manifestSHA256: nil,
@@ -120,18 +125,18 @@ public final class RunHistory: Sendable {
             INSERT INTO run (out_dir, as_of, run_date, time_zone, phase, state, manifest_sha256, policy, inputs,
                 exit_code, customers, confirmed, unconfirmed, invalid, out_of_scope, blocked_new_orders,
                 blocked_seat_changes, seats_affected, violations, rows_rejected, warnings, other_agreement_types,
-                recorded_at)
-            VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                recorded_at, base_run_id)
+            VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [
                 run.outDir, run.asOf.iso, run.runDate.iso, run.timeZone, run.phase.rawValue, run.policyJSON,
                 RunHistory.json(run.inputs), Int(run.exitCode), s.customers, s.count(.confirmed),
                 s.count(.unconfirmed), s.count(.invalid), s.count(.outOfScope), s.blockedNewOrders,
                 s.blockedSeatChanges, s.seatsAffected, s.violations, s.rowsRejected, s.warnings,
-                s.otherAgreementTypes, run.recordedAt,
+                s.otherAgreementTypes, run.recordedAt, previous?.id,
             ])
         run.id = db.lastInsertedRowID
-        try RunHistory.insertOutcomes(of: result, run: run.id, violations: RunHistory.violationCounts(result.violations), in: db)
-        return run
+        let changes = try RunDelta.record(result, run: run.id, against: previous, in: db, path: path)
+        return (run, changes)
     }
 
     /// Records the SHA-256 of the pending run's `manifest.json` (the last step of `recordPending`, on its own).
@@ -150,14 +155,52 @@ public final class RunHistory: Sendable {
     /// date is removed in the same transaction (a re-run replaces it).
     public func complete(_ run: inout HistoryRun) throws {
         let id = run.id
-        try write { db in try RunHistory.complete(id: id, asOf: run.asOf, in: db, path: self.path) }
+        try write { db in try HistoryChain.complete(run: id, in: db, path: self.path) }
         run.state = .complete
     }
 
-    /// Removes a pending run whose report was not published.
+    /// Removes a pending run whose report was not published (its rows go with it; no other run is
+    /// recorded against a pending one).
     public func discard(_ run: HistoryRun) throws {
         let id = run.id
         try write { db in try db.execute(sql: "DELETE FROM run WHERE id = ? AND state = 'pending'", arguments: [id]) }
+    }
+
+    // MARK: Pruning
+
+    /// Removes all but the `keep` newest complete runs (by as-of date; at least 1), in one
+    /// transaction: what the kept runs report (`changes`, `trend`, a customer's timeline) stays the
+    /// same, and a prune killed at any moment leaves the history as it was. Pending runs stay.
+    /// The file keeps its size until `compact`.
+    /// - Returns: The runs removed, oldest first.
+    @discardableResult
+    public func prune(keep: Int) throws -> [HistoryRun] {
+        try write { db in
+            let all = try Row.fetchAll(db, sql: "SELECT * FROM run WHERE state = 'complete' ORDER BY as_of")
+                .map { try RunHistory.run(from: $0, path: self.path) }
+            let removed = Set(try HistoryChain.prune(keep: keep, in: db, path: self.path))
+            return all.filter { removed.contains($0.id) }
+        }
+    }
+
+    /// The share of the file's pages that are free (left by removed runs), from 0 to 1.
+    public func freeFraction() throws -> Double {
+        try read { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            return pages > 0 ? Double(free) / Double(pages) : 0
+        }
+    }
+
+    /// Rewrites the file without its free pages (VACUUM), then empties the write-ahead log into it.
+    /// VACUUM is one transaction: killed, it leaves the history as it was, only not smaller.
+    public func compact() throws {
+        do {
+            try queue.vacuum()
+            try queue.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        } catch {
+            throw wrap(error)
+        }
     }
 
     /// Settles the runs that a killed process left `pending` in `outDir` (call it holding the lock on
@@ -197,7 +240,8 @@ public final class RunHistory: Sendable {
 
     /// What changed between `previous` and `run` (both recorded); empty lists when there is no previous run.
     public func changes(for run: HistoryRun, since previous: HistoryRun?) throws -> RunChanges {
-        try read { db in try RunHistory.changes(for: run, since: previous, in: db, path: path) }
+        // Writes temporary tables only; the transaction leaves the file as it was.
+        try write { db in try RunHistory.changes(for: run, since: previous, in: db, path: path) }
     }
 
     /// The counts of up to `limit` runs ending with `run`: the complete runs with an earlier as-of
@@ -215,21 +259,21 @@ public final class RunHistory: Sendable {
     private static func changes(for run: HistoryRun, since previous: HistoryRun?, in db: Database, path: String) throws -> RunChanges {
         guard let previous else { return RunChanges() }
         var changes = RunChanges(previousAsOf: previous.asOf, previousRunDate: previous.runDate)
+        defer { HistoryChain.drop("mca_after", "mca_before", in: db) }
+        try HistoryChain.materialize(run: run.id, into: "mca_after", in: db, path: path)
+        try HistoryChain.materialize(run: previous.id, into: "mca_before", in: db, path: path)
         // Only rows where something `changes` looks at differs; the lists are decided in Swift.
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT coalesce(c.customer_id, c.customer_key), c.company_name,
-                   c.status, c.reasons, c.new_orders, c.seat_changes, c.seats, c.violations,
-                   p.status, p.reasons, p.new_orders, p.seat_changes, p.seats, p.violations
-            FROM customer_outcome c
-            LEFT JOIN customer_outcome p ON p.run_id = ? AND p.customer_key = c.customer_key
-            WHERE c.run_id = ?
-              AND (p.status IS NULL OR p.status <> c.status OR p.new_orders <> c.new_orders
-                   OR p.seat_changes <> c.seat_changes OR p.violations < c.violations)
-            """, arguments: [previous.id, run.id])
+            SELECT c.customer_key, \(HistoryTables.valueList("c")), p.customer_key, \(HistoryTables.valueList("p"))
+            FROM temp.mca_after c LEFT JOIN temp.mca_before p ON p.customer_key = c.customer_key
+            WHERE p.status IS NULL OR p.status <> c.status OR p.new_orders <> c.new_orders
+               OR p.seat_changes <> c.seat_changes OR p.violations < c.violations
+            """)
         while let row = try rows.next() {
-            let after = try RunHistory.state(row, from: 2, path: path)
-            let before: CustomerSnapshot? = row.hasNull(atIndex: 8) ? nil : try RunHistory.state(row, from: 8, path: path)
-            changes.record(CustomerChange(customerId: row[0], companyName: row[1], before: before, after: after))
+            guard let after = try StoredOutcome(row, at: 0, path: path) else { continue }
+            let before = try StoredOutcome(row, at: 10, path: path)
+            changes.record(CustomerChange(customerId: after.customerId, companyName: after.companyName, before: before?.state,
+                                          after: after.state))
         }
         changes.sortInCustomerOrder()
         return changes
@@ -267,20 +311,27 @@ public final class RunHistory: Sendable {
     public func customerHistory(_ customerId: String) throws -> [CustomerRunEntry] {
         let key = customerKey(trimmed(customerId))
         return try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.as_of, r.run_date, coalesce(o.customer_id, o.customer_key), o.company_name, o.confirmed_on,
-                       o.status, o.reasons, o.new_orders, o.seat_changes, o.seats, o.violations
-                FROM run r JOIN customer_outcome o ON o.run_id = r.id AND o.customer_key = ?
+            // Newest run first: its row is in `customer_state`; each older run has a row where the
+            // customer differs from the run after it, and is as in the run after it otherwise.
+            var current = try Row.fetchOne(db, sql: "SELECT customer_key, \(HistoryTables.valueList) FROM customer_state WHERE customer_key = ?",
+                                           arguments: [key])
+                .flatMap { try StoredOutcome($0, at: 0, path: self.path) }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.as_of, r.run_date, c.run_id IS NOT NULL, c.customer_key, \(HistoryTables.valueList("c"))
+                FROM run r LEFT JOIN customer_change c ON c.run_id = r.id AND c.customer_key = ?
                 WHERE r.state = 'complete'
-                ORDER BY r.as_of
+                ORDER BY r.as_of DESC
                 """, arguments: [key])
-                .map { row in
-                    CustomerRunEntry(asOf: try RunHistory.date(row[0], path: self.path),
-                                     runDate: try RunHistory.date(row[1], path: self.path),
-                                     customerId: row[2], companyName: row[3],
-                                     confirmedOn: (row[4] as Int?).map { DayDate(daysSinceEpoch: $0) },
-                                     state: try RunHistory.state(row, from: 5, path: self.path))
-                }
+            var entries: [CustomerRunEntry] = []
+            for row in rows {
+                if row[2] as Bool { current = try StoredOutcome(row, at: 3, path: self.path) }
+                guard let outcome = current else { continue }
+                entries.append(CustomerRunEntry(asOf: try RunHistory.date(row[0], path: self.path),
+                                                runDate: try RunHistory.date(row[1], path: self.path),
+                                                customerId: outcome.customerId, companyName: outcome.companyName,
+                                                confirmedOn: outcome.confirmedOn, state: outcome.state))
+            }
+            return entries.reversed()
         }
     }
 
@@ -298,53 +349,6 @@ public final class RunHistory: Sendable {
     private func wrap(_ error: any Error) -> HistoryError {
         if let error = error as? HistoryError { return error }
         return HistoryError(path: path, reason: RunHistory.describe(error))
-    }
-
-    /// Inserts every customer's outcome through SQLite's own binding calls: at a million customers
-    /// a night, building GRDB arguments per row would cost more than the insert itself.
-    private static func insertOutcomes(of result: AuditResult, run id: Int64, violations: [String: Int], in db: Database) throws {
-        // The first of two ids that differ only in case wins, as in the evaluation.
-        let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO customer_outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        let statement = insert.sqliteStatement
-        let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-        func bind(_ text: String, _ index: Int32) {
-            _ = text.withCString { sqlite3_bind_text(statement, index, $0, -1, transient) }
-        }
-        // `statement` belongs to `insert`, which must outlive every use of it.
-        defer {
-            sqlite3_reset(statement)
-            withExtendedLifetime(insert) {}
-        }
-        for customer in result.customers {
-            let customerId = customer.customerId
-            let key = customerKey(customerId)
-            sqlite3_reset(statement)
-            sqlite3_bind_int64(statement, 1, id)
-            bind(key, 2)
-            if key == customerId { sqlite3_bind_null(statement, 3) } else { bind(customerId, 3) }
-            bind(customer.companyName, 4)
-            sqlite3_bind_int64(statement, 5, Int64(HistoryCodes.code(customer.status)))
-            bind(customer.reasons.joined(separator: ","), 6)
-            if let date = customer.confirmedOn {
-                sqlite3_bind_int64(statement, 7, Int64(date.daysSinceEpoch))
-            } else {
-                sqlite3_bind_null(statement, 7)
-            }
-            sqlite3_bind_int64(statement, 8, Int64(HistoryCodes.code(customer.newOrders)))
-            sqlite3_bind_int64(statement, 9, Int64(HistoryCodes.code(customer.seatChanges)))
-            sqlite3_bind_int64(statement, 10, Int64(customer.seats))
-            sqlite3_bind_int64(statement, 11, Int64(violations[key] ?? 0))
-            let code = sqlite3_step(statement)
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
-        }
-    }
-
-    private static func complete(id: Int64, asOf: DayDate, in db: Database, path: String) throws {
-        try db.execute(sql: "DELETE FROM run WHERE as_of = ? AND state = 'complete' AND id <> ?", arguments: [asOf.iso, id])
-        try db.execute(sql: "UPDATE run SET state = 'complete' WHERE id = ?", arguments: [id])
-        guard db.changesCount == 1 else { throw HistoryError(path: path, reason: "run \(id) is gone from the history") }
     }
 
     private static func createIfMissing(_ path: String) throws {
@@ -404,17 +408,6 @@ public final class RunHistory: Sendable {
             recordedAt: try text("recorded_at"))
     }
 
-    /// A `CustomerSnapshot` from six columns starting at `index`: status, reasons, newOrders, seatChanges, seats, violations.
-    private static func state(_ row: Row, from index: Int, path: String) throws -> CustomerSnapshot {
-        guard let status = HistoryCodes.status(row[index]), let newOrders = HistoryCodes.impact(row[index + 2]),
-              let seatChanges = HistoryCodes.impact(row[index + 3]) else {
-            throw HistoryError(path: path, reason: "a customer outcome has an unknown status or impact code")
-        }
-        let reasons: String = row[index + 1]
-        return CustomerSnapshot(status: status, reasons: reasons.isEmpty ? [] : reasons.split(separator: ",").map(String.init),
-                                newOrders: newOrders, seatChanges: seatChanges, seats: row[index + 4], violations: row[index + 5])
-    }
-
     private static func date(_ text: String, path: String) throws -> DayDate {
         guard let date = DayDate(iso: text) else { throw HistoryError(path: path, reason: "unreadable date '\(text)'") }
         return date
@@ -439,7 +432,7 @@ public final class RunHistory: Sendable {
 }
 
 /// The key a customer is recorded under: its id with ASCII letters lower-cased, the way the
-/// evaluation joins ids (SPEC 2.1: compared case-insensitively).
+/// evaluation joins ids (customer ids are compared case-insensitively throughout).
 func customerKey(_ id: String) -> String {
     var bytes = Array(id.utf8)
     var changed = false
