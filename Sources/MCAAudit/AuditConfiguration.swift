@@ -36,6 +36,8 @@ public struct AuditConfiguration: Sendable {
     public var history: HistorySetting
     /// `--keep N`: after the run, remove all but the N newest report folders (never the one `latest` names).
     public var keep: Int?
+    /// `--history-keep N`: after the run, remove all but the N newest runs from the history.
+    public var historyKeep: Int?
 
     public enum Verbosity: Sendable { case quiet, normal, verbose }
 
@@ -54,7 +56,7 @@ public struct AuditConfiguration: Sendable {
                 outDir: URL = URL(fileURLWithPath: "Reports"), report: ReportOptions = ReportOptions(toolVersion: toolVersion),
                 dateFormats: [String] = [], delimiter: UInt8 = UInt8(ascii: ","), failOn: Set<FailCondition> = [],
                 strict: Bool = false, verbosity: Verbosity = .normal, showProgress: Bool = false,
-                history: HistorySetting = .inOutDir, keep: Int? = nil) {
+                history: HistorySetting = .inOutDir, keep: Int? = nil, historyKeep: Int? = nil) {
         self.inputs = inputs
         self.asOf = asOf
         self.runDate = runDate
@@ -70,6 +72,7 @@ public struct AuditConfiguration: Sendable {
         self.showProgress = showProgress
         self.history = history
         self.keep = keep
+        self.historyKeep = historyKeep
     }
 
     /// The history file this run uses, `nil` with `--no-history`.

@@ -167,6 +167,17 @@ public struct AuditRunner {
                 logger.warning("\(error): the run stays pending in the history until the next run settles it")
             }
         }
+        if let history, let keep = config.historyKeep {
+            do {
+                let done = try HistoryPruning.prune(history, keep: keep, compact: false)
+                if !done.removed.isEmpty, config.verbosity == .verbose {
+                    logger.info("--history-keep \(keep): \(HistoryPruning.describe(done, path: history.path, keep: keep))")
+                }
+            } catch {
+                // The run and its report are recorded; the next run prunes again.
+                logger.warning("--history-keep \(keep): \((error as? HistoryError)?.description ?? "\(error)")")
+            }
+        }
         if let keep = config.keep {
             do {
                 let removed = try ReportRetention.prune(outDir: config.outDir, keep: keep)

@@ -56,6 +56,8 @@ struct Audit: ParsableCommand {
     var history: String?
     @Flag(name: .customLong("no-history"), help: "Keep no run history: report.json's changes and trend are null.")
     var noHistory = false
+    @Option(name: .customLong("history-keep"), help: ArgumentHelp("After the run, remove all but the N newest runs from the history.", valueName: "n"))
+    var historyKeep: Int?
     @Option(name: .customLong("keep"), help: ArgumentHelp("After the run, remove all but the N newest report folders (never the one latest points at).", valueName: "n"))
     var keep: Int?
     @Option(name: .customLong("log-format"), help: ArgumentHelp("Log lines on stderr: text (file:line: severity: message) or json (one object per line).", valueName: "format"))
@@ -71,6 +73,8 @@ struct Audit: ParsableCommand {
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
         if noHistory && history != nil { throw ValidationError("--history and --no-history exclude each other") }
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1 (the report just written)") }
+        if let historyKeep, historyKeep < 1 { throw ValidationError("--history-keep must be at least 1 (the run just recorded)") }
+        if noHistory && historyKeep != nil { throw ValidationError("--history-keep and --no-history exclude each other") }
     }
 
     func run() throws {
@@ -146,7 +150,7 @@ struct Audit: ParsableCommand {
             dateFormats: dateFormats, delimiter: delimiterByte, failOn: conditions, strict: strict,
             verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
             showProgress: isatty(STDERR_FILENO) != 0,
-            history: noHistory ? .none : history.map { .file($0) } ?? .inOutDir, keep: keep)
+            history: noHistory ? .none : history.map { .file($0) } ?? .inOutDir, keep: keep, historyKeep: historyKeep)
     }
 
     private func date(_ text: String, _ option: String) throws -> DayDate {
