@@ -70,6 +70,16 @@ public struct CustomerRunEntry: Sendable, Equatable {
     public var companyName: String
     public var confirmedOn: DayDate?
     public var state: CustomerSnapshot
+
+    public init(asOf: DayDate, runDate: DayDate, customerId: String, companyName: String, confirmedOn: DayDate?,
+                state: CustomerSnapshot) {
+        self.asOf = asOf
+        self.runDate = runDate
+        self.customerId = customerId
+        self.companyName = companyName
+        self.confirmedOn = confirmedOn
+        self.state = state
+    }
 }
 
 /// What recovery did with a run a killed process left `pending`.
