@@ -80,11 +80,14 @@ enum HistoryChain {
     /// Makes the pending run `id` complete: it takes its place among the complete runs by as-of
     /// date, replacing a complete run of the same date, and every other complete or pending run
     /// keeps its customers.
-    static func complete(run id: Int64, in db: Database, path: String) throws {
+    /// - Returns: Whether the run was the history's first complete run: all its rows moved into
+    ///   `customer_state`, leaving as much free space in the file.
+    @discardableResult
+    static func complete(run id: Int64, in db: Database, path: String) throws -> Bool {
         guard let row = try Row.fetchOne(db, sql: "SELECT state, as_of, base_run_id FROM run WHERE id = ?", arguments: [id]) else {
             throw HistoryError(path: path, reason: "run \(id) is gone from the history")
         }
-        guard (row[0] as String) == RunState.pending.rawValue else { return }
+        guard (row[0] as String) == RunState.pending.rawValue else { return false }
         let asOf: String = row[1]
         let base: Int64? = row[2]
         let runs = try completeRuns(in: db)
@@ -144,6 +147,7 @@ enum HistoryChain {
             }
         }
         try db.execute(sql: "UPDATE run SET state = 'complete', base_run_id = NULL WHERE id = ?", arguments: [id])
+        return newest == nil && base == nil
     }
 
     // MARK: Removing runs

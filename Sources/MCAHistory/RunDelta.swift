@@ -18,7 +18,7 @@ enum RunDelta {
     /// or every customer without one; returns the changes since `previous`.
     static func record(_ result: AuditResult, run id: Int64, against previous: HistoryRun?, in db: Database,
                        path: String) throws -> RunChanges {
-        let violations = RunHistory.violationCounts(result.violations)
+        let violations = ViolationTally(result.violations)
         var baseSQL: String?
         if let previous {
             if try HistoryChain.newest(in: db)?.id == previous.id {
@@ -31,12 +31,14 @@ enum RunDelta {
         defer { if baseSQL != nil { HistoryChain.drop("mca_base", in: db) } }
         var changes = previous.map { RunChanges(previousAsOf: $0.asOf, previousRunDate: $0.runDate) } ?? RunChanges()
         do {
-            try merge(result, order: nil, violations: violations, baseSQL: baseSQL, run: id, changes: &changes, in: db, path: path)
+            var tally = violations
+            try merge(result, order: nil, violations: &tally, baseSQL: baseSQL, run: id, changes: &changes, in: db, path: path)
         } catch is OutOfOrder {
             // Outcomes not in key order (the evaluator sorts them; a caller may not): again, sorted.
             try db.execute(sql: "DELETE FROM customer_change WHERE run_id = ?", arguments: [id])
             changes = previous.map { RunChanges(previousAsOf: $0.asOf, previousRunDate: $0.runDate) } ?? RunChanges()
-            try merge(result, order: keyOrder(result.customers), violations: violations, baseSQL: baseSQL, run: id,
+            var tally = violations
+            try merge(result, order: keyOrder(result.customers), violations: &tally, baseSQL: baseSQL, run: id,
                       changes: &changes, in: db, path: path)
         }
         changes.sortInCustomerOrder()
@@ -53,7 +55,7 @@ enum RunDelta {
         }
     }
 
-    private static func merge(_ result: AuditResult, order: [Int]?, violations: [String: Int], baseSQL: String?, run id: Int64,
+    private static func merge(_ result: AuditResult, order: [Int]?, violations: inout ViolationTally, baseSQL: String?, run id: Int64,
                               changes: inout RunChanges, in db: Database, path: String) throws {
         let customers = result.customers
         let insert = try db.makeStatement(sql: """
@@ -89,7 +91,7 @@ enum RunDelta {
                         if order < 0 { throw OutOfOrder() }
                     }
                     swap(&key, &lastKey)
-                    let violationCount = violations.isEmpty ? 0 : violations[String(decoding: lastKey, as: UTF8.self)] ?? 0
+                    let violationCount = violations.count(for: lastKey)
                     var before: CustomerSnapshot?
                     if let reader {
                         // Customers of the previous run before this one are not in this run.
@@ -141,6 +143,72 @@ enum RunDelta {
 
     static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Int {
         b.withUnsafeBufferPointer { b in compare(a, b) }
+    }
+}
+
+/// The number of violations of each customer, by key, read in ascending key order beside the
+/// customers (no String made per customer).
+struct ViolationTally {
+    /// The keys, one after the other, in ascending byte order; `ends[i]` is where key `i` ends.
+    private var keys: [UInt8] = []
+    private var ends: [Int] = []
+    private var counts: [Int] = []
+    /// The next key `count(for:)` looks at.
+    private var position = 0
+
+    init(_ violations: some Sequence<Violation>) {
+        var tallied: [(key: [UInt8], count: Int)] = []
+        var sorted = true
+        var lastId: String?
+        for violation in violations {
+            // Violations come grouped by customer: the key is worked out once per customer.
+            if violation.customerId == lastId, !tallied.isEmpty {
+                tallied[tallied.count - 1].count += 1
+                continue
+            }
+            lastId = violation.customerId
+            let key = Array(customerKey(violation.customerId).utf8)
+            if let last = tallied.last {
+                let order = RunDelta.compare(last.key, key)
+                if order == 0 {
+                    tallied[tallied.count - 1].count += 1
+                    continue
+                }
+                if order > 0 { sorted = false }
+            }
+            tallied.append((key, 1))
+        }
+        if !sorted {
+            // Not in key order (an evaluator sorts them so; a caller may not): sorted, equal keys added up.
+            var merged: [(key: [UInt8], count: Int)] = []
+            for entry in tallied.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+                if let last = merged.last, last.key == entry.key {
+                    merged[merged.count - 1].count += entry.count
+                } else {
+                    merged.append(entry)
+                }
+            }
+            tallied = merged
+        }
+        for entry in tallied {
+            keys.append(contentsOf: entry.key)
+            ends.append(keys.count)
+            counts.append(entry.count)
+        }
+    }
+
+    /// The violations of the customer `key`; the keys asked for must ascend.
+    mutating func count(for key: [UInt8]) -> Int {
+        keys.withUnsafeBufferPointer { all in
+            while position < ends.count {
+                let start = position == 0 ? 0 : ends[position - 1]
+                let order = RunDelta.compare(UnsafeBufferPointer(rebasing: all[start..<ends[position]]), key)
+                if order > 0 { return 0 }
+                position += 1
+                if order == 0 { return counts[position - 1] }
+            }
+            return 0
+        }
     }
 }
 

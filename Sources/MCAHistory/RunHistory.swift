@@ -155,8 +155,12 @@ public final class RunHistory: Sendable {
     /// date is removed in the same transaction (a re-run replaces it).
     public func complete(_ run: inout HistoryRun) throws {
         let id = run.id
-        try write { db in try HistoryChain.complete(run: id, in: db, path: self.path) }
+        let first = try write { db in try HistoryChain.complete(run: id, in: db, path: self.path) }
         run.state = .complete
+        // The first run's customers were written twice (pending, then `customer_state`): half the
+        // file is free. Given back now rather than left for a hundred nights of changes to fill;
+        // the run is complete whether or not this succeeds.
+        if first, (try? freeFraction()) ?? 0 >= 0.3 { try? compact() }
     }
 
     /// Removes a pending run whose report was not published (its rows go with it; no other run is
@@ -359,20 +363,6 @@ public final class RunHistory: Sendable {
             throw HistoryError(path: path, reason: "cannot create the run history: \(String(cString: strerror(errno)))")
         }
         close(fd)
-    }
-
-    static func violationCounts(_ violations: some Sequence<Violation>) -> [String: Int] {
-        var counts: [String: Int] = [:]
-        var last: (id: String, key: String)?
-        for violation in violations {
-            let id = violation.customerId
-            // Violations are sorted by customer, so the key is worked out once per customer.
-            let key: String
-            if let last, last.id == id { key = last.key } else { key = customerKey(id) }
-            last = (id, key)
-            counts[key, default: 0] += 1
-        }
-        return counts
     }
 
     private static func run(from row: Row, path: String) throws -> HistoryRun {
