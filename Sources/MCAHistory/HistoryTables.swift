@@ -2,7 +2,7 @@ import GRDB
 import MCAEvaluate
 import MCAModel
 
-/// How the history keeps customers' outcomes (docs/operations.md, "Run history"): not every customer
+/// How the history keeps customers' outcomes (docs/history.md, "Layout"): not every customer
 /// of every run, but
 /// - `customer_state`: every customer of the newest complete run (by as-of date);
 /// - `customer_change` rows of a complete run: the customers whose row in that run differs from

@@ -14,12 +14,13 @@ import MCAModel
 ///
 /// A run goes through it in steps, so that the history and the published report can never
 /// disagree after a crash (see `recover(outDir:finishPublish:)`):
-/// 1. `recordPending`, in one transaction: record the run and all its customers as `pending`,
-///    compare them with the complete runs before (`changes`, `trend`), have the report written
+/// 1. `recordPending`, in one transaction: record the run as `pending` with the customers that
+///    differ from the run it is compared with (`changes`), take the counts of the complete runs
+///    before it (`trend`), have the report written
 ///    into its temporary folder, and record the SHA-256 of its `manifest.json`;
 /// 2. the caller publishes the report (rename into place, switch `latest`);
-/// 3. `complete` marks the run complete, replacing a complete run of the same as-of date in the
-///    same transaction.
+/// 3. `complete` marks the run complete and gives it its place among the complete runs, replacing
+///    a complete run of the same as-of date, in the same transaction.
 /// Only complete runs are ever compared with, listed or counted.
 public final class RunHistory: Sendable {
     /// The history file.
@@ -63,9 +64,9 @@ public final class RunHistory: Sendable {
 
     /// Records a run as `pending` and has its report written, in ONE transaction, so that a run
     /// whose report cannot be written leaves the history file as it was:
-    /// 1. inserts the run and every customer's outcome;
-    /// 2. compares them with the newest complete run with an earlier as-of date (`changes`) and
-    ///    takes the counts of the runs before it (`trend`, at most `trendLimit` points with this run);
+    /// 1. inserts the run, compares its customers with the newest complete run with an earlier
+    ///    as-of date (`changes`) and stores those that differ;
+    /// 2. takes the counts of the runs before it (`trend`, at most `trendLimit` points with this run);
     /// 3. calls `writeReport` with them, which writes the report files and returns the SHA-256 of
     ///    their `manifest.json`;
     /// 4. stores that SHA-256 (by which recovery recognises the published report) and commits.
@@ -101,8 +102,8 @@ public final class RunHistory: Sendable {
         }
     }
 
-    /// Records a run and every customer's outcome as `pending`, in one transaction (the first step
-    /// of `recordPending`, on its own).
+    /// Records a run as `pending` with the customers that differ from the run it is compared with,
+    /// in one transaction (the first step of `recordPending`, on its own).
     public func begin(_ result: AuditResult, outDir: String, exitCode: Int32, recordedAt: Date = Date()) throws -> HistoryRun {
         try write { db in
             try RunHistory.insert(result, outDir: outDir, exitCode: exitCode, recordedAt: recordedAt, in: db, path: path).run
