@@ -52,7 +52,13 @@ public final class RunHistory: Sendable {
             if try queue.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw HistoryError(path: path, reason: "written by a newer mca-audit (unknown schema version); use that version or another --history file")
             }
-            try migrator.migrate(queue)
+            if try !queue.read({ try migrator.hasCompletedMigrations($0) }) {
+                try migrator.migrate(queue)
+                // Creating or converting the tables took several transactions: their pages go into
+                // the file now, so the write-ahead log starts small again (on a nearly full disk the
+                // checkpoint at close needs room for both).
+                try queue.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            }
         } catch let error as HistoryError {
             throw error
         } catch {
@@ -159,9 +165,10 @@ public final class RunHistory: Sendable {
         let first = try write { db in try HistoryChain.complete(run: id, in: db, path: self.path) }
         run.state = .complete
         // The first run's customers were written twice (pending, then `customer_state`): half the
-        // file is free. Given back now rather than left for a hundred nights of changes to fill;
-        // the run is complete whether or not this succeeds.
-        if first, (try? freeFraction()) ?? 0 >= 0.3 { try? compact() }
+        // file is free. At a large partner that is worth giving back now rather than leaving for a
+        // hundred nights of changes to fill; a small history (or a small disk, where the rewrite
+        // may not fit) is left alone. The run is complete whether or not this succeeds.
+        if first, (try? freeBytes()) ?? 0 >= RunHistory.firstRunCompactionBytes { try? compact() }
     }
 
     /// Removes a pending run whose report was not published (its rows go with it; no other run is
@@ -188,6 +195,16 @@ public final class RunHistory: Sendable {
         }
     }
 
+    /// Free space worth compacting after a history's first run: about 80,000 customers' rows.
+    static let firstRunCompactionBytes = 8 << 20
+
+    /// The bytes of the file's free pages.
+    func freeBytes() throws -> Int {
+        try read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0) * (try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+    }
+
     /// The share of the file's pages that are free (left by removed runs), from 0 to 1.
     public func freeFraction() throws -> Double {
         try read { db in
@@ -198,12 +215,18 @@ public final class RunHistory: Sendable {
     }
 
     /// Rewrites the file without its free pages (VACUUM), then empties the write-ahead log into it.
-    /// VACUUM is one transaction: killed, it leaves the history as it was, only not smaller.
+    /// VACUUM is one transaction: killed, or failing for want of disk space, it leaves the history
+    /// as it was, only not smaller.
     public func compact() throws {
+        func checkpoint() throws {
+            try queue.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
         do {
             try queue.vacuum()
-            try queue.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try checkpoint()
         } catch {
+            // A failed VACUUM leaves its pages in the write-ahead log: give that space back too.
+            try? checkpoint()
             throw wrap(error)
         }
     }
