@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes Fixtures/xml/*.xml and Fixtures/json/*.json from the CSV fixtures, in the shapes of
-SPEC 2.4 (XML with attributes and nested contacts; Partner Center REST JSON), so tests can check
+docs/inputs.md (XML with attributes and nested contacts; Partner Center REST JSON), so tests can check
 that the three formats give the same audit. Run from the repository root after editing the CSVs."""
 import csv, json, os
 from xml.sax.saxutils import quoteattr, escape

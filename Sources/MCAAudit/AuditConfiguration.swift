@@ -32,7 +32,7 @@ public struct AuditConfiguration: Sendable {
     public var verbosity: Verbosity
     /// Whether progress lines may be written (stderr is a terminal).
     public var showProgress: Bool
-    /// Where the run history is kept (SPEC 6).
+    /// Where the run history is kept (docs/operations.md, "Run history").
     public var history: HistorySetting
     /// `--keep N`: after the run, remove all but the N newest report folders (never the one `latest` names).
     public var keep: Int?

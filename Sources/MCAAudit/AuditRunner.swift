@@ -9,11 +9,12 @@ import MCAEvaluate
 import MCAHistory
 import MCAIngest
 import MCAModel
+import MCAStorage
 import MCAReport
 
 /// One audit run, end to end: check inputs, take the lock, settle the run history, ingest,
 /// evaluate, compare with the previous run, publish the report atomically, record the run, and
-/// decide the exit status (SPEC 5, 6).
+/// decide the exit status (README, "Usage").
 public struct AuditRunner {
     public let configuration: AuditConfiguration
     /// Where diagnostics and progress go (stderr in the executable, through `StderrLogHandler`).

@@ -1,4 +1,4 @@
-/// The exit codes of SPEC 5 (sysexits), so cron wrappers can tell outcomes apart.
+/// The exit codes (README, "Exit codes"; sysexits), so cron wrappers can tell outcomes apart.
 public enum ExitStatus: Int32, Sendable {
     /// Audit complete; no `--fail-on` condition holds.
     case ok = 0
@@ -27,7 +27,7 @@ public struct AuditFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The conditions `--fail-on` can name (SPEC 5, exit 1).
+/// The conditions `--fail-on` can name (README, "Exit codes": exit 1).
 public enum FailCondition: String, CaseIterable, Sendable {
     case violations, blocked, atRisk = "at-risk", invalid, rejected
 }

@@ -6,10 +6,9 @@ import Darwin
 import Foundation
 import GRDB
 import GRDBSQLite
-import MCAEvaluate
 import MCAModel
 
-/// The run history (SPEC 6): one SQLite file with every run's counts and every customer's outcome.
+/// The run history (docs/operations.md, "Run history"): one SQLite file with every run's counts and every customer's outcome.
 ///
 /// A run goes through it in steps, so that the history and the published report can never
 /// disagree after a crash (see `recover(outDir:finishPublish:)`):
@@ -112,7 +111,7 @@ public final class RunHistory: Sendable {
         var run = HistoryRun(
             id: 0, outDir: outDir, asOf: result.asOf, runDate: result.runDate, timeZone: result.timeZone,
             phase: result.phase, state: .pending, manifestSHA256: nil,
-            policyJSON: RunHistory.json(PolicyRecord(result.policy)),
+            policyJSON: RunHistory.json(result.policy),
             inputs: result.inputs.map(InputFingerprint.init), exitCode: exitCode, summary: result.summary,
             recordedAt: RunHistory.timestamp(recordedAt))
         let s = run.summary
@@ -439,7 +438,7 @@ public final class RunHistory: Sendable {
 }
 
 /// The key a customer is recorded under: its id with ASCII letters lower-cased, the way the
-/// evaluation joins ids (SPEC 2.1: compared case-insensitively).
+/// evaluation joins ids (docs/inputs.md, "Field names": compared case-insensitively).
 func customerKey(_ id: String) -> String {
     var bytes = Array(id.utf8)
     var changed = false

@@ -1,6 +1,6 @@
 import MCAModel
 
-/// Turns raw records into typed rows (SPEC 2.1–2.3): trims text, checks required fields, reads
+/// Turns raw records into typed rows (docs/inputs.md): trims text, checks required fields, reads
 /// dates, quantities and enumerated values. One mapper serves every format.
 public struct RowMapper: Sendable {
     public let dates: DateParser

@@ -1,3 +1,4 @@
+import MCAStorage
 /// The text fields of many order lines in one byte buffer: reading and evaluating an order line
 /// (the largest file, millions of rows) makes no String until one is needed for a report.
 public struct PackedText: Sendable {
@@ -57,7 +58,7 @@ public struct PackedText: Sendable {
     public var isFull: Bool { bytes.count > 1 << 30 }
 }
 
-/// An order line whose text fields are spans into a `PackedText` (SPEC 2.1).
+/// An order line whose text fields are spans into a `PackedText` (docs/inputs.md, "Field names").
 public struct PackedOrderLine: Sendable {
     public var orderId: PackedText.Span
     public var customerId: PackedText.Span

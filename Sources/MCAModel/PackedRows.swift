@@ -3,7 +3,7 @@
 /// without a String per field. Strings are made only for what a report keeps (a defective
 /// confirmation, a message).
 
-/// A confirmation record (SPEC 3.3) with its texts packed.
+/// A confirmation record (README, "Statuses") with its texts packed.
 public struct PackedConfirmation: Sendable {
     public var firstName: PackedText.Span
     public var lastName: PackedText.Span
@@ -43,7 +43,7 @@ public struct PackedConfirmation: Sendable {
     }
 }
 
-/// A customers row (SPEC 2.1) with its texts packed.
+/// A customers row (docs/inputs.md, "Field names") with its texts packed.
 public struct PackedCustomerRow: Sendable {
     public var customerId: PackedText.Span
     public var companyName: PackedText.Span
@@ -68,10 +68,10 @@ public struct PackedCustomerRow: Sendable {
     }
 }
 
-/// An agreements row (SPEC 2.1) with its texts packed.
+/// An agreements row (docs/inputs.md, "Field names") with its texts packed.
 public struct PackedAgreementRow: Sendable {
     public var customerId: PackedText.Span
-    /// `nil` when every contact and date field is empty: "no confirmation" (SPEC 3.3 step 2).
+    /// `nil` when every contact and date field is empty: "no confirmation" (README, "Statuses").
     public var record: PackedConfirmation?
 
     public init(customerId: PackedText.Span, record: PackedConfirmation?) {

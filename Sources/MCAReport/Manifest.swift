@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// `manifest.json`: what the run read, with which parameters, and the SHA-256 of every other file

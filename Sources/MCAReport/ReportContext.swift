@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// What every report file of one run shares: the result, the options and values derived once from them.
@@ -84,7 +83,7 @@ func topRanked<T>(_ items: some Sequence<T>, limit: Int, by rankedBefore: (T, T)
 ///
 /// Violations and customers are both sorted by customer id, so asking in violation order walks
 /// the customers once. Should an id not be found ahead (ids that differ only in case, which join
-/// case-insensitively, SPEC 2.1), every customer is indexed once and the rest use that index.
+/// case-insensitively, docs/inputs.md, "Field names"), every customer is indexed once and the rest use that index.
 final class CompanyLookup {
     private let customers: CustomerOutcomes
     private var cursor = 0

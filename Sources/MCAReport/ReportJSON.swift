@@ -1,7 +1,6 @@
-import MCAEvaluate
 import MCAModel
 
-/// `report.json` (SPEC 4.1): keys in the order of the SPEC, two-space indentation, one array element per line.
+/// `report.json` (README, "Reports"): keys in the README's order, two-space indentation, one array element per line.
 enum ReportJSON {
     static let fileName = "report.json"
 
@@ -62,7 +61,7 @@ enum ReportJSON {
         try file.append("}\n")
     }
 
-    /// `changes` (SPEC 6): what changed since the previous run, `null` without a run history.
+    /// `changes` (docs/operations.md, "Run history"): what changed since the previous run, `null` without a run history.
     private static func writeChanges(_ changes: RunChanges?, to file: ReportFile) throws {
         guard let changes else { return try file.append("  \"changes\": null,\n") }
         try file.append { t in
@@ -242,23 +241,18 @@ extension TextBuffer {
         bytes.append(UInt8(ascii: "]"))
     }
 
-    /// The whole policy (SPEC 3.1) as an object; `indent` is the indentation of the line holding its key.
+    /// The whole policy as an object, every key of `Policy.Key` in its order; `indent` is the
+    /// indentation of the line holding its key.
     mutating func appendJSONPolicy(_ policy: Policy, indent: String) {
-        let inner = ",\n" + indent + "  "
-        append("{\n" + indent + "  \"agreementType\": ")
-        appendJSON(policy.agreementType)
-        append(inner + "\"availableFrom\": ")
-        appendJSON(policy.availableFrom)
-        append(inner + "\"mandatoryFrom\": ")
-        appendJSON(policy.mandatoryFrom)
-        append(inner + "\"supportedClouds\": ")
-        appendJSONArray(policy.supportedClouds.map(\.rawValue))
-        append(inner + "\"authorizedRoles\": ")
-        appendJSONArray(policy.authorizedRoles)
-        append(inner + "\"acceptedTemplateIds\": ")
-        appendJSONArray(policy.acceptedTemplateIds)
-        append(inner + "\"acceptedOnOrAfter\": ")
-        appendJSON(policy.acceptedOnOrAfter)
+        for (n, key) in Policy.Key.allCases.enumerated() {
+            append((n == 0 ? "{\n" : ",\n") + indent + "  \"" + key.rawValue + "\": ")
+            switch policy[key] {
+            case .text(let s): appendJSON(s)
+            case .date(let d): appendJSON(d)
+            case .texts(let a): appendJSONArray(a)
+            case .none: append("null")
+            }
+        }
         append("\n" + indent + "}")
     }
 

@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// Where a table row writes its cells: CSV fields (`TextBuffer`) or spreadsheet cells (`XLSXRowCells`).
@@ -53,7 +52,7 @@ protocol TableSink {
     mutating func write<Row>(_ table: ReportTable<Row, Cells>, rows: some Sequence<Row>) throws
 }
 
-/// The lists of SPEC 4 that are written as tables: one CSV file each, one sheet each in report.xlsx.
+/// The report lists (README, "Reports") that are written as tables: one CSV file each, one sheet each in report.xlsx.
 /// Reports/README.md documents every column; keep it in step with the tables here.
 enum ReportList: CaseIterable, Sendable {
     case customers, blockedNewOrders, blockedSeatChanges, invalidConfirmations, orderViolations, dataQuality
@@ -206,7 +205,7 @@ enum ReportTables {
     }
 }
 
-/// The spreadsheet formula rule of SPEC 4: a cell starting with `=`, `+`, `-`, `@`, tab or carriage
+/// The spreadsheet formula rule (docs/security.md): a cell starting with `=`, `+`, `-`, `@`, tab or carriage
 /// return would run as a formula, so CSV and xlsx cells prefix it with `'`.
 @inline(__always)
 func startsFormula(_ first: UInt8) -> Bool {

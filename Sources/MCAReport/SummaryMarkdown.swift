@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// `summary.md`: a short summary to paste into an e-mail or a chat.

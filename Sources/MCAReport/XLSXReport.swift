@@ -1,3 +1,4 @@
+import MCAModel
 import Foundation
 
 /// `report.xlsx`: one worksheet per list of `ReportList`, with the columns of the CSV reports,

@@ -1,3 +1,4 @@
+import MCAModel
 import Foundation
 import ZIPFoundation
 

@@ -20,7 +20,7 @@ func files(in dir: URL) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
 }
 
-/// Runs the built binary as a user would and checks exit codes, stdout and stderr (SPEC 5).
+/// Runs the built binary as a user would and checks exit codes, stdout and stderr (README, "Usage").
 @Suite(.serialized) struct EndToEndTests {
     @Test func fixturesAuditSucceedsAndPointsLatestAtTheReport() throws {
         let tmp = try TemporaryFolder()

@@ -66,12 +66,14 @@ import Testing
 
     @Test func dateAgreedIsISOOrTheRawTextOrEmpty() throws {
         var result = SampleAudit.result()
-        result.customers[2].newestRecord?.dateAgreed = .date(SampleAudit.date("2019-01-02"))
-        result.customers[2].newestRecord?.phoneNumber = nil
-        var second = result.customers[2]
-        second.customerId = "c-003b"
-        second.newestRecord = ConfirmationRecord(firstName: "Bo", email: "not-an-address")
-        result.customers.insert(second, at: 3)
+        result.customers.modify { all in
+            all[2].newestRecord?.dateAgreed = .date(SampleAudit.date("2019-01-02"))
+            all[2].newestRecord?.phoneNumber = nil
+            var second = all[2]
+            second.customerId = "c-003b"
+            second.newestRecord = ConfirmationRecord(firstName: "Bo", email: "not-an-address")
+            all.insert(second, at: 3)
+        }
         let (folder, _) = try writeReports(result)
         defer { folder.cleanUp() }
         let lines = try folder.csvLines("invalid-confirmations.csv")
