@@ -266,9 +266,12 @@ public struct Violation: Sendable, Equatable {
     public var subscriptionId: String?
     public var offerId: String?
     public var quantity: Int
+    /// The reseller the line itself names (as the reseller table spells it); `nil` when it names none.
+    public var resellerId: String?
 
     public init(customerId: String, orderId: String, lineItemNumber: Int, creationDate: DayDate,
-                subscriptionId: String? = nil, offerId: String? = nil, quantity: Int = 0) {
+                subscriptionId: String? = nil, offerId: String? = nil, quantity: Int = 0, resellerId: String? = nil) {
+        self.resellerId = resellerId
         self.customerId = customerId
         self.orderId = orderId
         self.lineItemNumber = lineItemNumber
@@ -289,12 +292,13 @@ extension Violation: Spoolable {
         bytes.spool(subscriptionId)
         bytes.spool(offerId)
         bytes.spool(quantity)
+        bytes.spool(resellerId)
     }
 
     public init(unspooling reader: inout SpoolReader) throws {
         self.init(customerId: try reader.requiredString(), orderId: try reader.requiredString(), lineItemNumber: try reader.int(),
                   creationDate: DayDate(daysSinceEpoch: try reader.int()), subscriptionId: try reader.string(),
-                  offerId: try reader.string(), quantity: try reader.int())
+                  offerId: try reader.string(), quantity: try reader.int(), resellerId: try reader.string())
     }
 
     /// The reports' order, on spooled rows: by customer (as the customers are, their ids compared
@@ -406,11 +410,15 @@ public struct AuditResult: Sendable {
     public var changes: RunChanges?
     /// This run and the runs before it, oldest first; `nil` when the run keeps no history.
     public var trend: [TrendPoint]?
+    /// Each customer's resellers and the counts per reseller (ResellerResults.swift).
+    public var resellers: ResellerResults
 
+    /// - Parameter resellers: `nil`: every customer is direct.
     public init(asOf: DayDate, runDate: DayDate, timeZone: String = "UTC", phase: Phase, policy: Policy,
                 summary: Summary, customers: CustomerOutcomes, violations: Spooled<Violation>, dataQuality: Spooled<Finding>,
                 inputs: [InputSummary], seatsSource: SeatsSource = .orderLines, notices: [Notice] = [],
-                changes: RunChanges? = nil, trend: [TrendPoint]? = nil) {
+                changes: RunChanges? = nil, trend: [TrendPoint]? = nil, resellers: ResellerResults? = nil) {
+        self.resellers = resellers ?? ResellerResults(allDirect: customers, violations: violations.count)
         self.seatsSource = seatsSource
         self.notices = notices
         self.asOf = asOf

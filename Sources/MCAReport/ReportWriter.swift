@@ -27,8 +27,12 @@ public struct ReportOptions: Sendable {
     public var redact: Bool
     /// The version of mca-audit, recorded in `manifest.json` and the HTML footer.
     public var toolVersion: String
+    /// Also write each reseller's files in `resellers/<id>/` (`--split-by reseller`, ResellerSplit.swift).
+    public var splitByReseller: Bool
 
-    public init(formats: Set<ReportFormat> = ReportFormat.defaultFormats, redact: Bool = false, toolVersion: String) {
+    public init(formats: Set<ReportFormat> = ReportFormat.defaultFormats, redact: Bool = false, toolVersion: String,
+                splitByReseller: Bool = false) {
+        self.splitByReseller = splitByReseller
         self.formats = formats
         self.redact = redact
         self.toolVersion = toolVersion
@@ -65,7 +69,8 @@ public enum ReportWriter {
         if options.formats.contains(.md) {
             jobs.append(ReportJob(name: SummaryMarkdown.fileName) { try SummaryMarkdown.write(context, to: $0) })
         }
-        let hashes = try ReportJob.run(jobs, in: folder)
+        var hashes = try ReportJob.run(jobs, in: folder)
+        if options.splitByReseller { hashes += try ResellerSplit.write(context, into: folder) }
         // A list read back from its spool file in part would make reports that lack rows.
         if let failure = result.violations.failure ?? result.dataQuality.failure {
             throw ReportWriteError(path: folder, reason: failure)
