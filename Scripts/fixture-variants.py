@@ -83,7 +83,7 @@ for (oid, cid, date, status), lines in orders:
     for l in lines:
         fields = [("lineItemNumber", l["LineItemNumber"]), ("offerId", l["OfferId"]), ("offerName", l["OfferName"]),
                   ("subscriptionId", l["SubscriptionId"]), ("quantity", l["Quantity"]), ("billingType", l["BillingType"]),
-                  ("transactionType", l["TransactionType"])]
+                  ("transactionType", l["TransactionType"]), ("partnerIdOnRecord", l.get("PartnerIdOnRecord", ""))]
         x.append(f"    <LineItem{attrs(fields)}/>")
         item = {}
         for k, v in fields:

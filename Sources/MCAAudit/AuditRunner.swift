@@ -125,7 +125,8 @@ public struct AuditRunner {
         var result = AuditResult(asOf: asOf, runDate: runDate, timeZone: config.timeZone.identifier == "GMT" ? "UTC" : config.timeZone.identifier,
                                  phase: evaluator.phase, policy: config.policy, summary: summary,
                                  customers: customers, violations: violations, dataQuality: findings,
-                                 inputs: ingestion.inputs, seatsSource: seatsSource, notices: notices)
+                                 inputs: ingestion.inputs, seatsSource: seatsSource, notices: notices,
+                                 resellers: evaluator.resellers)
         let met = FailCondition.allCases.filter { config.failOn.contains($0) && AuditRunner.holds($0, in: result) }
         let status: ExitStatus = met.isEmpty ? .ok : .conditionMet
 

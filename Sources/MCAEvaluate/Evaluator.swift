@@ -39,6 +39,10 @@ public final class Evaluator {
     private var violations: SpoolWriter<Violation>
     /// Agreement rows of another agreement type, accepted and ignored.
     public private(set) var otherAgreementTypes = 0
+    // Resellers (ResellerBook.swift): each customer's, and the violations to credit.
+    private var resellerBook = ResellerBook()
+    /// Each customer's resellers and the counts per reseller, in report order: set by `finish()`.
+    public private(set) var resellers: ResellerResults?
     /// Order lines added with a known customer, for `expect`.
     private var orderLinesAdded = 0
     /// Where seats come from: the subscriptions export when one is given, else the order lines.
@@ -258,6 +262,8 @@ public final class Evaluator {
                             "order '\(u.orderId)' line \(u.lineItemNumber) is for customer '\(u.customerId)', who is not in the customers export")
         }
         orderLinesAdded += 1
+        // Resellers: every accepted line counts, whatever its status and date.
+        let reseller = line.resellerId.isAbsent ? -1 : resellerBook.note(customer: i, view.bytes(line.resellerId))
         guard line.status.isLive else { return nil }
         // The book is a struct, so keeping a line is one access to this class's properties (each
         // access is checked for exclusivity at run time).
@@ -270,7 +276,8 @@ public final class Evaluator {
             violations.append(Violation(customerId: customerTexts.customerId(customers[i].texts), orderId: view.string(line.orderId) ?? "",
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
                                         subscriptionId: view.string(line.subscriptionId), offerId: view.string(line.offerId),
-                                        quantity: line.quantity))
+                                        quantity: line.quantity, resellerId: resellerBook.spelling(reseller)))
+            resellerBook.countViolation(customer: i, line: reseller)
         }
         return nil
     }
@@ -288,6 +295,7 @@ public final class Evaluator {
             return RowIssue(.duplicateSubscription,
                             "subscription '\(u.subscriptionId)' of customer '\(u.customerId)' appears again; the first row is kept")
         }
+        if !view.row.resellerId.isAbsent { _ = resellerBook.note(customer: i, view.bytes(view.row.resellerId)) }
         return nil
     }
 
@@ -358,6 +366,8 @@ public final class Evaluator {
         // them, so that writing a report reads memory front to back rather than all over. Each old
         // layout is let go as soon as the new one is built, to keep the peak down.
         let (lines, briefs) = reportSeatLines(order: order, rank: rank, judge: judge, summary: &summary)
+        resellers = resellerBook.results(order: order, briefs: briefs)
+        resellerBook = ResellerBook()
         let offers = book.offers
         book = SeatBook()
         var ordered: [CustomerState] = []

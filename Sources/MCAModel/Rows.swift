@@ -82,11 +82,14 @@ public struct OrderLine: Sendable, Equatable {
     public var quantity: Int
     public var billingType: BillingType
     public var transactionType: TransactionType
+    /// The indirect reseller on record; `nil` for none (`ResellerId.names`).
+    public var resellerId: String?
 
     public init(orderId: String, customerId: String, creationDate: DayDate, status: OrderStatus = .completed,
                 lineItemNumber: Int = 0, offerId: String? = nil, offerName: String? = nil,
                 subscriptionId: String? = nil, quantity: Int = 0, billingType: BillingType = .unknown,
-                transactionType: TransactionType = .new) {
+                transactionType: TransactionType = .new, resellerId: String? = nil) {
+        self.resellerId = resellerId
         self.orderId = orderId
         self.customerId = customerId
         self.creationDate = creationDate
@@ -112,10 +115,13 @@ public struct SubscriptionRow: Sendable, Equatable {
     public var status: SubscriptionStatus
     /// `nil` when the export gives none (the subscription counts whatever the as-of date).
     public var creationDate: DayDate?
+    /// The indirect reseller on record; `nil` for none (`ResellerId.names`).
+    public var resellerId: String?
 
     public init(subscriptionId: String, customerId: String, offerId: String? = nil, offerName: String? = nil,
                 quantity: Int = 0, billingType: BillingType = .license, status: SubscriptionStatus = .active,
-                creationDate: DayDate? = nil) {
+                creationDate: DayDate? = nil, resellerId: String? = nil) {
+        self.resellerId = resellerId
         self.subscriptionId = subscriptionId
         self.customerId = customerId
         self.offerId = offerId

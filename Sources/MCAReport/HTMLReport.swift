@@ -25,6 +25,7 @@ enum HTMLReport {
         try writeSummary(context, to: file)
         try writeChanges(context, to: file)
         try writeTrend(context, to: file)
+        try writeResellers(context, to: file)
         try writeBlockedNewOrders(context, to: file)
         try writeBlockedSeatChanges(context, to: file)
         try writeInvalidConfirmations(context, to: file)

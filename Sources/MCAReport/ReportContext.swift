@@ -91,13 +91,16 @@ final class CompanyLookup {
 
     init(_ customers: CustomerOutcomes) { self.customers = customers }
 
-    func companyName(of customerId: String) -> String? {
+    func companyName(of customerId: String) -> String? { position(of: customerId).map { customers.companyName($0) } }
+
+    /// The position of the customer with this id.
+    func position(of customerId: String) -> Int? {
         if index == nil {
             var position = cursor
             while position < customers.count {
                 if customers.customerId(position, equals: customerId) {
                     cursor = position
-                    return customers.companyName(position)
+                    return position
                 }
                 position += 1
             }
@@ -108,7 +111,7 @@ final class CompanyLookup {
             }
             index = all
         }
-        return index?[customerId.lowercased()].map { customers.companyName($0) }
+        return index?[customerId.lowercased()]
     }
 }
 

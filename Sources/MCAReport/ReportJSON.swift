@@ -29,11 +29,15 @@ enum ReportJSON {
                 t.append("}")
             }
             t.append(result.notices.isEmpty ? "]" : "\n  ]")
-            t.append(",\n  \"customers\": ")
+            t.append(",\n")
         }
+        try writeResellers(result.resellers, to: file)
+        try file.append("  \"customers\": ")
         let customers = result.customers
         try writeArray(count: customers.count, to: file, last: false) { t, i in
             customers.withView(i) { appendCustomer($0, to: &t) }
+            appendResellers(of: i, result.resellers, to: &t)
+            t.append("}")
         }
         try file.append("  \"violations\": ")
         let violations = result.violations
@@ -123,7 +127,7 @@ enum ReportJSON {
             t.append(subscription.seats)
             t.append("}")
         }
-        t.append("]}")
+        t.append("]")
     }
 
     private static func appendViolation(_ v: Violation, to t: inout TextBuffer) {
@@ -137,6 +141,8 @@ enum ReportJSON {
         t.appendJSON(v.creationDate)
         t.append(", \"code\": ")
         t.appendJSON(Violation.code)
+        t.append(", \"resellerId\": ")
+        if let reseller = v.resellerId { t.appendJSON(reseller) } else { t.append("null") }
         t.append("}")
     }
 

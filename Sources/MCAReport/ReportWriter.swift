@@ -76,8 +76,12 @@ public struct ReportOptions: Sendable {
     public var redact: Bool
     /// The version of mca-audit, recorded in `manifest.json` and the HTML footer.
     public var toolVersion: String
+    /// Also write each reseller's files in `resellers/<id>/` (`--split-by reseller`, ResellerSplit.swift).
+    public var splitByReseller: Bool
 
-    public init(formats: Set<ReportFormat> = ReportFormat.defaultFormats, redact: Bool = false, toolVersion: String) {
+    public init(formats: Set<ReportFormat> = ReportFormat.defaultFormats, redact: Bool = false, toolVersion: String,
+                splitByReseller: Bool = false) {
+        self.splitByReseller = splitByReseller
         self.formats = formats
         self.redact = redact
         self.toolVersion = toolVersion
@@ -98,7 +102,8 @@ public enum ReportWriter {
         let context = ReportContext(result: result, options: options)
         let folder = directory.path
         let jobs = options.formats.sorted { $0.writingRank < $1.writingRank }.flatMap { $0.formatter.jobs(context) }
-        let hashes = try ReportJob.run(jobs, in: folder)
+        var hashes = try ReportJob.run(jobs, in: folder)
+        if options.splitByReseller { hashes += try ResellerSplit.write(context, into: folder) }
         // A list read back from its spool file in part would make reports that lack rows.
         if let failure = result.violations.failure ?? result.dataQuality.failure {
             throw ReportWriteError(path: folder, reason: failure)

@@ -35,6 +35,7 @@ enum SummaryMarkdown {
                 t.append(recent.map { String($0.summary.violations) }.joined(separator: " → "))
                 t.append(").\n")
             }
+            t.append(resellersSection(context))
         }
 
         let customers = result.customers

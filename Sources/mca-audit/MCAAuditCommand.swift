@@ -52,6 +52,8 @@ struct Audit: ParsableCommand {
     var strict = false
     @Flag(name: .customLong("redact"), help: "Mask contact e-mails and phone numbers in every report.")
     var redact = false
+    @Option(name: .customLong("split-by"), help: ArgumentHelp("Also write each reseller's summary and lists in resellers/<id>/ of the report: reseller.", valueName: "reseller"))
+    var splitBy: String?
     @Option(name: .customLong("history"), help: ArgumentHelp("Run history file (default: DIR/history.sqlite).", valueName: "file"))
     var history: String?
     @Flag(name: .customLong("no-history"), help: "Keep no run history: report.json's changes and trend are null.")
@@ -116,6 +118,9 @@ struct Audit: ParsableCommand {
                 formats.insert(f)
             }
         }
+        if let splitBy, splitBy.lowercased() != "reseller" {
+            throw ValidationError("--split-by: unknown value '\(splitBy)' (reseller)")
+        }
         var conditions: Set<FailCondition> = []
         if let failOn {
             for name in failOn.split(separator: ",") {
@@ -142,7 +147,7 @@ struct Audit: ParsableCommand {
         return AuditConfiguration(
             inputs: inputs, asOf: asOfDate, runDate: runDateValue, timeZone: tz, policy: policyValue,
             outDir: URL(fileURLWithPath: out),
-            report: ReportOptions(formats: formats, redact: redact, toolVersion: toolVersion),
+            report: ReportOptions(formats: formats, redact: redact, toolVersion: toolVersion, splitByReseller: splitBy != nil),
             dateFormats: dateFormats, delimiter: delimiterByte, failOn: conditions, strict: strict,
             verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
             showProgress: isatty(STDERR_FILENO) != 0,

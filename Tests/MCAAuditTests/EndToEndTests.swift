@@ -36,7 +36,7 @@ func files(in dir: URL) throws -> [String] {
         #expect(try files(in: report) == [
             "blocked-new-orders.csv", "blocked-seat-changes.csv", "changes.csv", "customers.csv", "data-quality.csv",
             "invalid-confirmations.csv", "manifest.json", "order-violations.csv", "report.html", "report.json",
-            "summary.md",
+            "resellers.csv", "summary.md",
         ])
         let attrs = try FileManager.default.attributesOfItem(atPath: report.appendingPathComponent("report.json").path)
         #expect((attrs[.posixPermissions] as? Int) == 0o640)

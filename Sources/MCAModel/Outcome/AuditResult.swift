@@ -65,11 +65,15 @@ public struct AuditResult: Sendable {
     public var changes: RunChanges?
     /// This run and the runs before it, oldest first; `nil` when the run keeps no history.
     public var trend: [TrendPoint]?
+    /// Each customer's resellers and the counts per reseller (`ResellerResults`).
+    public var resellers: ResellerResults
 
+    /// - Parameter resellers: `nil`: every customer is direct.
     public init(asOf: DayDate, runDate: DayDate, timeZone: String = "UTC", phase: Phase, policy: Policy,
                 summary: Summary, customers: CustomerOutcomes, violations: Spooled<Violation>, dataQuality: Spooled<Finding>,
                 inputs: [InputSummary], seatsSource: SeatsSource = .orderLines, notices: [Notice] = [],
-                changes: RunChanges? = nil, trend: [TrendPoint]? = nil) {
+                changes: RunChanges? = nil, trend: [TrendPoint]? = nil, resellers: ResellerResults? = nil) {
+        self.resellers = resellers ?? ResellerResults(allDirect: customers, violations: violations.count)
         self.seatsSource = seatsSource
         self.notices = notices
         self.asOf = asOf

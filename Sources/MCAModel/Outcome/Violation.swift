@@ -10,9 +10,12 @@ public struct Violation: Sendable, Equatable {
     public var subscriptionId: String?
     public var offerId: String?
     public var quantity: Int
+    /// The reseller the line itself names (as the reseller table spells it); `nil` when it names none.
+    public var resellerId: String?
 
     public init(customerId: String, orderId: String, lineItemNumber: Int, creationDate: DayDate,
-                subscriptionId: String? = nil, offerId: String? = nil, quantity: Int = 0) {
+                subscriptionId: String? = nil, offerId: String? = nil, quantity: Int = 0, resellerId: String? = nil) {
+        self.resellerId = resellerId
         self.customerId = customerId
         self.orderId = orderId
         self.lineItemNumber = lineItemNumber
@@ -33,12 +36,13 @@ extension Violation: Spoolable {
         bytes.spool(subscriptionId)
         bytes.spool(offerId)
         bytes.spool(quantity)
+        bytes.spool(resellerId)
     }
 
     public init(unspooling reader: inout SpoolReader) throws {
         self.init(customerId: try reader.requiredString(), orderId: try reader.requiredString(), lineItemNumber: try reader.int(),
                   creationDate: DayDate(daysSinceEpoch: try reader.int()), subscriptionId: try reader.string(),
-                  offerId: try reader.string(), quantity: try reader.int())
+                  offerId: try reader.string(), quantity: try reader.int(), resellerId: try reader.string())
     }
 
     /// The reports' order, on spooled rows: by customer (as the customers are, their ids compared
