@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -38,9 +40,17 @@ let package = Package(
         ),
         .target(name: "MCAGenerate", dependencies: ["MCAModel"]),
         .target(name: "MCAHistory", dependencies: ["MCAModel", "MCAEvaluate", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        // `mca-audit fetch`: the exports from the Partner Center API (docs/fetch.md).
+        .target(
+            name: "MCAFetch",
+            dependencies: ["MCAAudit", "MCAReport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "mca-audit",
-            dependencies: ["MCAAudit", "MCAGenerate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["MCAAudit", "MCAGenerate", "MCAFetch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "mca-bench", dependencies: ["MCAIngest", "MCAModel"]),
@@ -51,6 +61,8 @@ let package = Package(
         .testTarget(name: "MCAReportTests", dependencies: ["MCAReport", "MCAEvaluate", "MCATestSupport"]),
         .testTarget(name: "MCAAuditTests", dependencies: ["MCAAudit", "MCATestSupport"]),
         .testTarget(name: "MCAGenerateTests", dependencies: ["MCAGenerate", "MCAIngest", "MCATestSupport"]),
+        .testTarget(name: "MCAFetchTests", dependencies: ["MCAFetch", "MCAAudit", "MCATestSupport"],
+                    exclude: ["TestPartnerCenter.py"]),
         .testTarget(name: "MCAHistoryTests", dependencies: ["MCAHistory", "MCAEvaluate", "MCAModel", "MCATestSupport"]),
     ],
     swiftLanguageModes: [.v6]

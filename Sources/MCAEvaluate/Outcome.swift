@@ -377,6 +377,8 @@ public struct Summary: Sendable, Equatable {
     public var warnings = 0
     /// Agreement rows of another type, accepted and ignored (SPEC 3.6).
     public var otherAgreementTypes = 0
+    /// Customers listed in `fetch-failures.csv` of an `audit --fetched` run (`NOT_FETCHED`).
+    public var notFetched = 0
 
     public init() {}
 

@@ -281,7 +281,7 @@ extension TextBuffer {
             ("blockedNewOrders", summary.blockedNewOrders), ("blockedSeatChanges", summary.blockedSeatChanges),
             ("seatsAffected", summary.seatsAffected), ("violations", summary.violations),
             ("rowsRejected", summary.rowsRejected), ("warnings", summary.warnings),
-            ("otherAgreementTypes", summary.otherAgreementTypes),
+            ("otherAgreementTypes", summary.otherAgreementTypes), ("notFetched", summary.notFetched),
         ]
         for (key, value) in counts {
             append(separator)
