@@ -34,6 +34,9 @@ final class HTTPTransport: Sendable {
             timeout: .init(connect: .seconds(15), read: readTimeout))
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connections)
         configuration.httpVersion = .http1Only
+        // The fetch retries on its own terms (RetryPolicy); the pool's own retries would wait out the
+        // connect timeout on every refused connection.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.headTimeout = headTimeout
     }

@@ -12,7 +12,7 @@ rotation, in the shapes Microsoft documents; and it plays the faults a rules fil
 
 The first line on stdout is `PORT <n>`; when stdin closes, a JSON line of counters follows and it exits.
 Fault rules (JSON list): {"match": "<substring of the path and query>", "fault": "<kind>", "times": n}
-(times -1: always), kinds: 429 (with "retryAfter"), 500, 502, 503, 504, 401 (every access token
+(times -1: always; "after": n lets the first n matching requests through), kinds: 429 (with "retryAfter"), 500, 502, 503, 504, 401 (every access token
 issued so far is revoked), 403, 404, drop (the connection closes halfway through the body),
 nonjson (an HTML page with status 200), invalid_grant and 400 (token endpoint).
 """
@@ -169,6 +169,9 @@ class State:
     def fault(self, path):
         with self.lock:
             for n, rule in enumerate(self.rules):
+                if rule["match"] in path and rule.get("after", 0) > 0:
+                    rule["after"] -= 1
+                    continue
                 if rule["match"] in path and (rule["times"] < 0 or rule["fired"] < rule["times"]):
                     rule["fired"] += 1
                     self.stats["faults"][str(n)] = rule["fired"]
