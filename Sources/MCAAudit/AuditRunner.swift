@@ -96,11 +96,12 @@ public struct AuditRunner {
         }
         var clock = PhaseClock()
         try ingestion.readAll(config.inputs)
-        var notFetched = 0
+        var notFetched: Int?
         if let failures = config.fetchFailures {
+            notFetched = 0
             for finding in try FetchedExports.notFetched(failuresFile: failures) {
                 ingestion.findings.append(finding)
-                notFetched += 1
+                notFetched? += 1
             }
         }
         let findings: Spooled<Finding>

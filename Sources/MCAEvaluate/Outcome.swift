@@ -377,8 +377,8 @@ public struct Summary: Sendable, Equatable {
     public var warnings = 0
     /// Agreement rows of another type, accepted and ignored (SPEC 3.6).
     public var otherAgreementTypes = 0
-    /// Customers listed in `fetch-failures.csv` of an `audit --fetched` run (`NOT_FETCHED`).
-    public var notFetched = 0
+    /// Customers listed in `fetch-failures.csv` (`NOT_FETCHED`); `nil` unless the audit read a fetch (`--fetched`).
+    public var notFetched: Int?
 
     public init() {}
 

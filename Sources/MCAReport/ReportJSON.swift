@@ -281,8 +281,8 @@ extension TextBuffer {
             ("blockedNewOrders", summary.blockedNewOrders), ("blockedSeatChanges", summary.blockedSeatChanges),
             ("seatsAffected", summary.seatsAffected), ("violations", summary.violations),
             ("rowsRejected", summary.rowsRejected), ("warnings", summary.warnings),
-            ("otherAgreementTypes", summary.otherAgreementTypes), ("notFetched", summary.notFetched),
-        ]
+            ("otherAgreementTypes", summary.otherAgreementTypes),
+        ] + (summary.notFetched.map { [("notFetched", $0)] } ?? [])
         for (key, value) in counts {
             append(separator)
             appendJSON(key)

@@ -98,10 +98,10 @@ enum Fetcher {
         return env
     }
 
-    static func start(_ arguments: [String], environment: [String: String] = Fetcher.environment(), in dir: URL) throws
-        -> (process: Process, stdout: Pipe, stderr: Pipe) {
+    static func start(_ arguments: [String], environment: [String: String] = Fetcher.environment(), in dir: URL,
+                      executable: URL = MCAAuditBinary.url) throws -> (process: Process, stdout: Pipe, stderr: Pipe) {
         let p = Process()
-        p.executableURL = MCAAuditBinary.url
+        p.executableURL = executable
         p.arguments = arguments
         p.environment = environment
         p.currentDirectoryURL = dir
@@ -113,8 +113,9 @@ enum Fetcher {
         return (p, out, err)
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = Fetcher.environment(), in dir: URL) throws -> BinaryRun {
-        let p = try start(arguments, environment: environment, in: dir)
+    static func run(_ arguments: [String], environment: [String: String] = Fetcher.environment(), in dir: URL,
+                    executable: URL = MCAAuditBinary.url) throws -> BinaryRun {
+        let p = try start(arguments, environment: environment, in: dir, executable: executable)
         let out = p.stdout.fileHandleForReading.readDataToEndOfFile()
         let err = p.stderr.fileHandleForReading.readDataToEndOfFile()
         p.process.waitUntilExit()
