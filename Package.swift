@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -49,12 +51,20 @@ let package = Package(
             dependencies: ["MCAModel", "MCAStorage", "MCAIngest", "MCAEvaluate", "MCAReport", "MCAHistory",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
+        // Fetching: the exports from the Partner Center API, to disk, resumable (docs/fetch.md).
+        .target(
+            name: "MCAFetch",
+            dependencies: ["MCAAudit", "MCAReport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         // Synthetic exports of any size, for demos and benchmarks.
         .target(name: "MCAGenerate", dependencies: ["MCAModel"]),
         // The command line: parses options and hands them to MCAAudit or MCAGenerate.
         .executableTarget(
             name: "mca-audit",
-            dependencies: ["MCAAudit", "MCAGenerate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["MCAAudit", "MCAGenerate", "MCAFetch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         // Reader-only throughput measurements (Scripts/bench-readers.sh).
@@ -68,6 +78,8 @@ let package = Package(
         .testTarget(name: "MCAEvaluateTests", dependencies: ["MCAEvaluate", "MCAStorage", "MCAIngest", "MCATestSupport"]),
         .testTarget(name: "MCAReportTests", dependencies: ["MCAReport", "MCAEvaluate", "MCAStorage", "MCATestSupport"]),
         .testTarget(name: "MCAAuditTests", dependencies: ["MCAAudit", "MCAStorage", "MCATestSupport"]),
+        .testTarget(name: "MCAFetchTests", dependencies: ["MCAFetch", "MCAAudit", "MCATestSupport"],
+                    exclude: ["TestPartnerCenter.py"]),
         .testTarget(name: "MCAGenerateTests", dependencies: ["MCAGenerate", "MCAIngest", "MCATestSupport"]),
         .testTarget(name: "MCAHistoryTests", dependencies: ["MCAHistory", "MCAEvaluate", "MCAModel", "MCAStorage", "MCATestSupport"]),
     ],

@@ -36,6 +36,8 @@ public struct AuditConfiguration: Sendable {
     public var history: HistorySetting
     /// `--keep N`: after the run, remove all but the N newest report folders (never the one `latest` names).
     public var keep: Int?
+    /// `fetch-failures.csv` of `--fetched DIR`: one `NOT_FETCHED` finding per customer listed.
+    public var fetchFailures: String?
 
     public enum Verbosity: Sendable { case quiet, normal, verbose }
 
@@ -70,6 +72,7 @@ public struct AuditConfiguration: Sendable {
         self.showProgress = showProgress
         self.history = history
         self.keep = keep
+        self.fetchFailures = nil
     }
 
     /// The history file this run uses, `nil` with `--no-history`.

@@ -97,6 +97,14 @@ public struct AuditRunner {
         }
         var clock = PhaseClock()
         try ingestion.readAll(config.inputs)
+        var notFetched: Int?
+        if let failures = config.fetchFailures {
+            notFetched = 0
+            for finding in try FetchedExports.notFetched(failuresFile: failures) {
+                ingestion.findings.append(finding)
+                notFetched? += 1
+            }
+        }
         let findings: Spooled<Finding>
         do { findings = try ingestion.findings.sealed() } catch {
             throw AuditFailure(.cannotWrite, "\(error); no report written, the previous report is untouched")
@@ -119,6 +127,7 @@ public struct AuditRunner {
         var summary = counts
         summary.rowsRejected = rejected
         summary.warnings = ingestion.inputs.reduce(0) { $0 + $1.warnings }
+        summary.notFetched = notFetched
         let notices = AuditRunner.notices(seatsSource: seatsSource, orderLinesHaveBillingType: evaluator.orderLinesHaveBillingType,
                                           dateHints: ingestion.dateHints)
         reportNotices(notices)

@@ -24,6 +24,8 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
     case duplicateCustomer = "DUPLICATE_CUSTOMER"
     case duplicateSubscription = "DUPLICATE_SUBSCRIPTION"
     case unknownCustomer = "UNKNOWN_CUSTOMER"
+    /// A customer `mca-audit fetch` could not read completely (listed in fetch-failures.csv).
+    case notFetched = "NOT_FETCHED"
     case raggedRow = "RAGGED_ROW"
     case unrecognizedCloud = "UNRECOGNIZED_CLOUD"
     case unrecognizedValue = "UNRECOGNIZED_VALUE"

@@ -282,7 +282,7 @@ extension TextBuffer {
             ("seatsAffected", summary.seatsAffected), ("violations", summary.violations),
             ("rowsRejected", summary.rowsRejected), ("warnings", summary.warnings),
             ("otherAgreementTypes", summary.otherAgreementTypes),
-        ]
+        ] + (summary.notFetched.map { [("notFetched", $0)] } ?? [])
         for (key, value) in counts {
             append(separator)
             appendJSON(key)

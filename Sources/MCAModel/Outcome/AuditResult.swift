@@ -36,6 +36,8 @@ public struct Summary: Sendable, Equatable {
     public var warnings = 0
     /// Agreement rows of another type, accepted and ignored (docs/inputs.md, "Data quality").
     public var otherAgreementTypes = 0
+    /// Customers listed in `fetch-failures.csv` (`NOT_FETCHED`); `nil` unless the audit read a fetch (`--fetched`).
+    public var notFetched: Int?
 
     public init() {}
 
