@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Full-audit benchmark (SPEC 7, issue 6): generates exports with `mca-audit generate`, runs the
+# Full-audit benchmark (docs/performance.md): generates exports with `mca-audit generate`, runs the
 # whole audit (json, csv, md and html reports) on them with a release build under
 # /usr/bin/time -v, and runs the same audit written as DuckDB SQL (Scripts/duckdb-audit.sql) over
 # the same CSV files in the same run, for comparison.

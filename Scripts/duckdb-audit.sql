@@ -13,7 +13,7 @@
 -- says), and order violations; then the counts (customers by status, blocked, seats affected,
 -- violations, rejected rows). Simplified, knowingly:
 --   * Columns are found by the generator's header names (CustomerId, FirstName, …), not by the
---     alias table of SPEC 2.1; only the CSV format; the policy is the built-in one (no template
+--     alias table of docs/inputs.md; only the CSV format; the policy is the built-in one (no template
 --     or re-acceptance rules: TEMPLATE_NOT_ACCEPTED and STALE are never raised).
 --   * Dates are read with DuckDB's own casts (session zone UTC), which also accept a few layouts
 --     mca-audit rejects (such as 2018-9-3); mca-audit reads ISO 8601 only.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes Fixtures/xml/*.xml and Fixtures/json/*.json from the CSV fixtures, in the shapes of
-SPEC 2.4 (XML with attributes and nested contacts; Partner Center REST JSON), so tests can check
+docs/inputs.md (XML with attributes and nested contacts; Partner Center REST JSON), so tests can check
 that the three formats give the same audit. Run from the repository root after editing the CSVs."""
 import csv, json, os
 from xml.sax.saxutils import quoteattr, escape
@@ -83,7 +83,7 @@ for (oid, cid, date, status), lines in orders:
     for l in lines:
         fields = [("lineItemNumber", l["LineItemNumber"]), ("offerId", l["OfferId"]), ("offerName", l["OfferName"]),
                   ("subscriptionId", l["SubscriptionId"]), ("quantity", l["Quantity"]), ("billingType", l["BillingType"]),
-                  ("transactionType", l["TransactionType"])]
+                  ("transactionType", l["TransactionType"]), ("partnerIdOnRecord", l.get("PartnerIdOnRecord", ""))]
         x.append(f"    <LineItem{attrs(fields)}/>")
         item = {}
         for k, v in fields:

@@ -49,15 +49,24 @@ SAN=(-sanitize=fuzzer,address -parse-as-library -O -g)
 
 build_libraries() {
   mkdir -p "$OUT/modules"
+  # -package-name: the targets share `package` declarations, as SwiftPM builds them.
+  if stale "$OUT/MCAStorage.o" Sources/MCAStorage; then
+    echo "fuzz: building MCAStorage (instrumented)" >&2
+    swiftc "${SAN[@]}" -module-name MCAStorage -package-name mca_audit -wmo \
+      -emit-module -emit-module-path "$OUT/modules/MCAStorage.swiftmodule" \
+      -c Sources/MCAStorage/*.swift -o "$OUT/MCAStorage.o"
+    rm -f "$OUT/MCAModel.o"
+  fi
   if stale "$OUT/MCAModel.o" Sources/MCAModel; then
     echo "fuzz: building MCAModel (instrumented)" >&2
-    swiftc "${SAN[@]}" -module-name MCAModel -wmo -emit-module -emit-module-path "$OUT/modules/MCAModel.swiftmodule" \
-      -c Sources/MCAModel/*.swift -o "$OUT/MCAModel.o"
+    swiftc "${SAN[@]}" -module-name MCAModel -package-name mca_audit -wmo -I "$OUT/modules" \
+      -emit-module -emit-module-path "$OUT/modules/MCAModel.swiftmodule" \
+      -c $(find Sources/MCAModel -name '*.swift' | sort) -o "$OUT/MCAModel.o"
     rm -f "$OUT/MCAIngest.o"
   fi
   if stale "$OUT/MCAIngest.o" Sources/MCAIngest; then
     echo "fuzz: building MCAIngest (instrumented)" >&2
-    swiftc "${SAN[@]}" -module-name MCAIngest -wmo -I "$OUT/modules" -I Sources/CLibXML2 "${XML_CC[@]}" \
+    swiftc "${SAN[@]}" -module-name MCAIngest -package-name mca_audit -wmo -I "$OUT/modules" -I Sources/CLibXML2 "${XML_CC[@]}" \
       -emit-module -emit-module-path "$OUT/modules/MCAIngest.swiftmodule" \
       -c Sources/MCAIngest/*.swift -o "$OUT/MCAIngest.o"
     rm -f "$OUT"/fuzz-*
@@ -72,7 +81,7 @@ build_target() {
   if stale "$bin" "$src" Fuzz/FuzzSupport.swift; then
     echo "fuzz: building $bin" >&2
     swiftc "${SAN[@]}" -module-name "Fuzz_$t" -I "$OUT/modules" -I Sources/CLibXML2 "${XML_CC[@]}" \
-      -use-ld=lld "$src" Fuzz/FuzzSupport.swift "$OUT/MCAModel.o" "$OUT/MCAIngest.o" -lxml2 -o "$bin"
+      -use-ld=lld "$src" Fuzz/FuzzSupport.swift "$OUT/MCAStorage.o" "$OUT/MCAModel.o" "$OUT/MCAIngest.o" -lxml2 -o "$bin"
   fi
 }
 

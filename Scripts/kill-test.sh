@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Crash safety of the report folder (SPEC 4): SIGKILL at random moments, then a full disk.
+# Crash safety of the report folder (README, "Reports"): SIGKILL at random moments, then a full disk.
 #
 #   Scripts/kill-test.sh [KILLS] [MEGABYTES]     default: 50 kills over a 30 MB orders export
 #

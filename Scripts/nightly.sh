@@ -2,6 +2,12 @@
 # Nightly mca-audit run, for cron or a systemd timer.
 #
 #   Scripts/nightly.sh [mca-audit audit options...]
+#   Scripts/nightly.sh --fetch FETCH_DIR [mca-audit fetch options...] -- [mca-audit audit options...]
+#
+# With --fetch, `mca-audit fetch --out FETCH_DIR ...` runs first and the audit reads what it fetched
+# (`--fetched FETCH_DIR`). A fetch that stops (exit 64..77) sends an alert and no audit runs; a
+# fetch with customers it could not read (exit 1) sends a notice, and the audit reports them as
+# NOT_FETCHED.
 #
 # Runs `mca-audit audit` with the options given (inputs, --out, --fail-on, --keep, ...), then:
 #   exit 0        nothing to say (set MCA_NOTIFY_OK=1 to send the summary anyway);
@@ -26,6 +32,17 @@ bin="${MCA_AUDIT_BIN:-}"
 if [[ -z "$bin" ]]; then
     if command -v mca-audit >/dev/null 2>&1; then bin="$(command -v mca-audit)"
     else bin="$here/../.build/release/mca-audit"; fi
+fi
+
+fetch_dir=""
+fetch_args=()
+if [[ "${1:-}" == "--fetch" ]]; then
+    fetch_dir="${2:-}"
+    if [[ -z "$fetch_dir" ]]; then echo "nightly.sh: --fetch needs the fetch folder" >&2; exit 64; fi
+    shift 2
+    while [[ $# -gt 0 && "$1" != "--" ]]; do fetch_args+=("$1"); shift; done
+    if [[ "${1:-}" == "--" ]]; then shift; fi
+    set -- --fetched "$fetch_dir" "$@"
 fi
 
 # The reports folder, to find summary.md: the last --out given, as mca-audit reads it.
@@ -77,11 +94,46 @@ notify() {
     fi
 }
 
-# The audit's stderr goes to the log and still to our stderr (cron mail, journald).
-{ "$bin" audit "$@" 2>&1 1>&3 3>&- | tee "$log" >&2; } 3>&1
-status=${PIPESTATUS[0]}
-
 host="$(hostname 2>/dev/null || echo localhost)"
+
+if [[ -n "$fetch_dir" ]]; then
+    { "$bin" fetch --out "$fetch_dir" "${fetch_args[@]}" 2>&1 1>&3 3>&- | tee -a "$log" >&2; } 3>&1
+    fetch_status=${PIPESTATUS[0]}
+    case $fetch_status in
+        0) ;;
+        1)
+            {
+                echo "mca-audit fetch could not read some customers completely; the audit reports them as NOT_FETCHED."
+                echo "They are listed in $fetch_dir/latest/fetch-failures.csv:"
+                head -n 21 "$fetch_dir/latest/fetch-failures.csv" 2>/dev/null
+            } | notify "mca-audit on $host: customers not fetched (fetch exit 1)"
+            ;;
+        *)
+            case $fetch_status in
+                64) what="usage error (check the fetch options in the cron line or unit)" ;;
+                66) what="the credentials file is missing" ;;
+                69) what="the Partner Center API or the sign-in endpoint cannot be reached" ;;
+                73) what="the fetch could not be written" ;;
+                75) what="another fetch still holds the lock on $fetch_dir" ;;
+                77) what="the credentials were refused or the file is readable by others (see the log: a new consent may be needed)" ;;
+                *) what="the fetch stopped abnormally (signal or crash)" ;;
+            esac
+            {
+                echo "mca-audit fetch exited with $fetch_status: $what."
+                echo "No audit ran; $out/latest still points at the previous report."
+                echo
+                echo "Last lines of its log ($log):"
+                tail -n "${MCA_ALERT_LINES:-40}" "$log"
+            } | notify "mca-audit on $host: FETCH FAILED (exit $fetch_status)"
+            if [[ $keep_log -eq 0 ]]; then rm -f "$log"; fi
+            exit "$fetch_status"
+            ;;
+    esac
+fi
+
+# The audit's stderr goes to the log and still to our stderr (cron mail, journald).
+{ "$bin" audit "$@" 2>&1 1>&3 3>&- | tee -a "$log" >&2; } 3>&1
+status=${PIPESTATUS[0]}
 summary="$out/latest/summary.md"
 case $status in
     0)

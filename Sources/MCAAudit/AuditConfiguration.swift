@@ -32,12 +32,14 @@ public struct AuditConfiguration: Sendable {
     public var verbosity: Verbosity
     /// Whether progress lines may be written (stderr is a terminal).
     public var showProgress: Bool
-    /// Where the run history is kept (SPEC 6).
+    /// Where the run history is kept (docs/operations.md, "Run history").
     public var history: HistorySetting
     /// `--keep N`: after the run, remove all but the N newest report folders (never the one `latest` names).
     public var keep: Int?
     /// `--history-keep N`: after the run, remove all but the N newest runs from the history.
     public var historyKeep: Int?
+    /// `fetch-failures.csv` of `--fetched DIR`: one `NOT_FETCHED` finding per customer listed.
+    public var fetchFailures: String?
 
     public enum Verbosity: Sendable { case quiet, normal, verbose }
 
@@ -73,6 +75,7 @@ public struct AuditConfiguration: Sendable {
         self.history = history
         self.keep = keep
         self.historyKeep = historyKeep
+        self.fetchFailures = nil
     }
 
     /// The history file this run uses, `nil` with `--no-history`.

@@ -9,11 +9,12 @@ import MCAEvaluate
 import MCAHistory
 import MCAIngest
 import MCAModel
+import MCAStorage
 import MCAReport
 
 /// One audit run, end to end: check inputs, take the lock, settle the run history, ingest,
 /// evaluate, compare with the previous run, publish the report atomically, record the run, and
-/// decide the exit status (SPEC 5, 6).
+/// decide the exit status (README, "Usage").
 public struct AuditRunner {
     public let configuration: AuditConfiguration
     /// Where diagnostics and progress go (stderr in the executable, through `StderrLogHandler`).
@@ -96,6 +97,14 @@ public struct AuditRunner {
         }
         var clock = PhaseClock()
         try ingestion.readAll(config.inputs)
+        var notFetched: Int?
+        if let failures = config.fetchFailures {
+            notFetched = 0
+            for finding in try FetchedExports.notFetched(failuresFile: failures) {
+                ingestion.findings.append(finding)
+                notFetched? += 1
+            }
+        }
         let findings: Spooled<Finding>
         do { findings = try ingestion.findings.sealed() } catch {
             throw AuditFailure(.cannotWrite, "\(error); no report written, the previous report is untouched")
@@ -118,13 +127,15 @@ public struct AuditRunner {
         var summary = counts
         summary.rowsRejected = rejected
         summary.warnings = ingestion.inputs.reduce(0) { $0 + $1.warnings }
+        summary.notFetched = notFetched
         let notices = AuditRunner.notices(seatsSource: seatsSource, orderLinesHaveBillingType: evaluator.orderLinesHaveBillingType,
                                           dateHints: ingestion.dateHints)
         reportNotices(notices)
         var result = AuditResult(asOf: asOf, runDate: runDate, timeZone: config.timeZone.identifier == "GMT" ? "UTC" : config.timeZone.identifier,
                                  phase: evaluator.phase, policy: config.policy, summary: summary,
                                  customers: customers, violations: violations, dataQuality: findings,
-                                 inputs: ingestion.inputs, seatsSource: seatsSource, notices: notices)
+                                 inputs: ingestion.inputs, seatsSource: seatsSource, notices: notices,
+                                 resellers: evaluator.resellers)
         let met = FailCondition.allCases.filter { config.failOn.contains($0) && AuditRunner.holds($0, in: result) }
         let status: ExitStatus = met.isEmpty ? .ok : .conditionMet
 

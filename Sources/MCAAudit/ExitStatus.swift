@@ -1,4 +1,4 @@
-/// The exit codes of SPEC 5 (sysexits), so cron wrappers can tell outcomes apart.
+/// The exit codes (README, "Exit codes"; sysexits), so cron wrappers can tell outcomes apart.
 public enum ExitStatus: Int32, Sendable {
     /// Audit complete; no `--fail-on` condition holds.
     case ok = 0
@@ -9,11 +9,15 @@ public enum ExitStatus: Int32, Sendable {
     case dataError = 65
     /// An input file is missing or unreadable.
     case noInput = 66
+    /// `fetch`: the API or the sign-in endpoint cannot be reached, even after the retries.
+    case unavailable = 69
     case internalError = 70
     /// The report could not be written; the previous report is untouched.
     case cannotWrite = 73
     /// Another run holds the lock on the output folder.
     case locked = 75
+    /// `fetch`: the credentials were refused, or their file is readable by others.
+    case noPermission = 77
 }
 
 /// A run that stops before writing a report, with the exit status and the message for stderr.
@@ -27,7 +31,7 @@ public struct AuditFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The conditions `--fail-on` can name (SPEC 5, exit 1).
+/// The conditions `--fail-on` can name (README, "Exit codes": exit 1).
 public enum FailCondition: String, CaseIterable, Sendable {
     case violations, blocked, atRisk = "at-risk", invalid, rejected
 }

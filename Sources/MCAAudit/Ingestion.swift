@@ -2,17 +2,17 @@ import Crypto
 import MCAEvaluate
 import MCAIngest
 import MCAModel
+import MCAStorage
 
 /// Reads every input into the evaluator (customers, then agreements, then order lines: an order
 /// line can only be judged once all of its customer's confirmations are known), counting every
 /// row as accepted or rejected and collecting the findings.
 ///
 /// Two threads: a reading thread parses, hashes and maps the files, in that order, and hands the
-/// mapped rows over in batches; the calling thread feeds them to the evaluator as they come. At
-/// most `batchesAhead` batches wait between them, so memory does not grow with the files. Rows
-/// keep their texts as bytes in their batch (`PackedText`), so a row costs no String. The calling
-/// thread looks up the customers of each batch of agreement rows or order lines at once
-/// (`Batch.resolveCustomers`), which keeps the two threads about equally busy.
+/// mapped rows over in batches; the calling thread hands each batch to the evaluator, which looks
+/// up its rows' customers at once and judges them, which keeps the two threads about equally
+/// busy. At most `batchesAhead` batches wait between them, so memory does not grow with the files.
+/// Rows keep their texts as bytes in their batch (`PackedText`), so a row costs no String.
 struct Ingestion {
     let mapper: RowMapper
     let delimiter: UInt8
@@ -48,20 +48,15 @@ struct Ingestion {
         startThread(name: "mca-audit read") {
             Ingestion.produce(ordered, mapper: mapper, delimiter: delimiter, into: handOver)
         }
-        // Set once every customer is in: the customers of agreement rows and order lines are looked up here.
-        var customers: CustomerDirectory?
         for spec in ordered {
-            if spec.kind != .customers, customers == nil { customers = evaluator.customerDirectory }
             var summary = InputSummary(kind: spec.kind, path: spec.path, format: spec.format)
             // Taken out of `self` while the file is read, as `consume` reads `self`.
             var found = findings
             findings = SpoolWriter(settings: found.settings)
             reading: while true {
                 switch handOver.take()! {
-                case .rows(var batch):
-                    batch.resolveCustomers(in: customers)
+                case .rows(let batch):
                     consume(batch, of: spec, into: &summary, findings: &found)
-                    if let more = batch.expectedMoreRows { evaluator.expect(more, moreRowsOf: spec.kind) }
                 case .fileEnd(let sha256, let dateHint):
                     summary.sha256 = sha256
                     if let dateHint { dateHints.append(dateHint) }
@@ -76,63 +71,55 @@ struct Ingestion {
         }
     }
 
-    /// Evaluates a batch whose order lines' customers are looked up: its order lines' subscriptions
-    /// are looked up together first (`Evaluator.prepare`), then every record is taken in order.
+    /// Hands a batch's rows to the evaluator, then accounts for every record in input order: read,
+    /// then accepted or rejected (by the mapper, or by the evaluator).
     private func consume(_ batch: Batch, of spec: InputSpec, into summary: inout InputSummary, findings found: inout SpoolWriter<Finding>) {
         // Records are read in place: a copy of each would count references.
         batch.records.withUnsafeBufferPointer { records in batch.text.bytes.withUnsafeBytes { text in
-            var lines: [(OrderLineView, CustomerDirectory.Resolution)] = []
-            lines.reserveCapacity(batch.customers.count)
-            var next = 0  // in batch.customers
-            for i in records.indices {
-                switch records[i].row {
-                case .order(let line):
-                    lines.append((OrderLineView(row: line, text: text), batch.customers[next]))
+            let judged = evaluate(records, of: spec.kind, text: text, moreToCome: batch.expectedMoreRows)
+            var next = 0  // in judged: one per record the mapper did not reject
+            for record in records {
+                summary.rowsRead += 1
+                let warnings = Int(record.issueStart)..<(Int(record.issueStart) + Int(record.warningCount))
+                for w in batch.issues[warnings] { found.append(Finding(file: spec.path, line: record.line, issue: w)) }
+                summary.warnings += warnings.count
+                let rejection: RowIssue?
+                if case .rejected = record.row {
+                    rejection = batch.issues[warnings.upperBound]
+                } else {
+                    rejection = judged[next]
                     next += 1
-                case .agreement, .subscription: next += 1
-                case .customer, .rejected: break
                 }
-            }
-            let prepared = evaluator.prepare(lines)
-            next = 0
-            var nextLine = 0
-            for i in records.indices {
-                var customer = CustomerDirectory.Resolution.unknown, known = Evaluator.PreparedLine.none
-                switch records[i].row {
-                case .order:
-                    known = prepared[nextLine]
-                    nextLine += 1
-                    fallthrough
-                case .agreement, .subscription:
-                    customer = batch.customers[next]
-                    next += 1
-                case .customer, .rejected: break
+                if let rejection {
+                    summary.rowsRejected += 1
+                    found.append(Finding(file: spec.path, line: record.line, issue: rejection))
+                } else {
+                    summary.rowsAccepted += 1
                 }
-                consume(records[i], issues: batch.issues, customer: customer, prepared: known, text: text, of: spec,
-                        into: &summary, findings: &found)
             }
         } }
     }
 
-    /// Evaluates one mapped record and accounts for it: read, then accepted or rejected.
-    private func consume(_ record: MappedRecord, issues: [RowIssue], customer: CustomerDirectory.Resolution, prepared: Evaluator.PreparedLine,
-                         text: UnsafeRawBufferPointer, of spec: InputSpec, into summary: inout InputSummary, findings found: inout SpoolWriter<Finding>) {
-        summary.rowsRead += 1
-        let warnings = Int(record.issueStart)..<(Int(record.issueStart) + Int(record.warningCount))
-        for w in issues[warnings] { found.append(Finding(file: spec.path, line: record.line, issue: w)) }
-        summary.warnings += warnings.count
-        let rejection: RowIssue? = switch record.row {
-        case .rejected: issues[warnings.upperBound]
-        case .customer(let row): evaluator.add(CustomerRowView(row: row, text: text))
-        case .agreement(let row): evaluator.add(AgreementRowView(row: row, text: text), customer: customer)
-        case .subscription(let row): evaluator.add(SubscriptionRowView(row: row, text: text), customer: customer)
-        case .order(let line): evaluator.add(OrderLineView(row: line, text: text), customer: customer, prepared: prepared)
+    /// The evaluator's verdict on each record of a batch that the mapper did not reject, in order
+    /// (a batch holds rows of one kind: one file's).
+    private func evaluate(_ records: UnsafeBufferPointer<MappedRecord>, of kind: InputKind, text: UnsafeRawBufferPointer,
+                          moreToCome: Int?) -> [RowIssue?] {
+        /// The rows `pick` finds in the records, as views of the batch's texts.
+        func rows<Row>(_ pick: (MappedRecord.Row) -> Row?) -> [PackedView<Row>] {
+            var views: [PackedView<Row>] = []
+            views.reserveCapacity(records.count)
+            for record in records { if let row = pick(record.row) { views.append(PackedView(row: row, text: text)) } }
+            return views
         }
-        if let rejection {
-            summary.rowsRejected += 1
-            found.append(Finding(file: spec.path, line: record.line, issue: rejection))
-        } else {
-            summary.rowsAccepted += 1
+        switch kind {
+        case .customers:
+            return evaluator.add(customers: rows { if case .customer(let r) = $0 { r } else { nil } }, moreToCome: moreToCome)
+        case .agreements:
+            return evaluator.add(agreements: rows { if case .agreement(let r) = $0 { r } else { nil } }, moreToCome: moreToCome)
+        case .subscriptions:
+            return evaluator.add(subscriptions: rows { if case .subscription(let r) = $0 { r } else { nil } }, moreToCome: moreToCome)
+        case .orders:
+            return evaluator.add(orderLines: rows { if case .order(let r) = $0 { r } else { nil } }, moreToCome: moreToCome)
         }
     }
 
@@ -156,31 +143,16 @@ struct Ingestion {
         var issues: [RowIssue] = []
         /// The texts of the records.
         var text = PackedText()
-        /// The customer id of each agreement row or order line, in order, until the evaluating thread looks them up…
-        var customerIds: [PackedText.Span] = []
-        /// …all at once (`CustomerDirectory.resolve(all:)`): the customer of each agreement row or order line.
-        var customers: [CustomerDirectory.Resolution] = []
-        /// Set on one batch of a large file: about how many rows follow it, for `Evaluator.expect`.
+        /// Set on one batch of a large file: about how many rows follow it (`Evaluator.add(…, moreToCome:)`).
         var expectedMoreRows: Int?
 
         /// An empty batch with room for a full one whose texts take `textBytes`.
         init(textBytes: Int = 0) {
             records.reserveCapacity(Ingestion.batchSize)
-            customerIds.reserveCapacity(Ingestion.batchSize)
             text = PackedText(capacity: textBytes)
         }
 
         var isFull: Bool { records.count == Ingestion.batchSize || text.isFull }
-
-        /// Looks up the customers of the order lines (none is known without a directory).
-        mutating func resolveCustomers(in directory: CustomerDirectory?) {
-            if let directory {
-                customers = text.bytes.withUnsafeBytes { bytes in directory.resolve(all: customerIds.map { $0.bytes(in: bytes) }) }
-            } else {
-                customers = Array(repeating: .unknown, count: customerIds.count)
-            }
-            customerIds = []
-        }
     }
 
     /// One record as the mapper left it, with its line and the warnings that keep it. It holds no
@@ -188,11 +160,8 @@ struct Ingestion {
     struct MappedRecord: Sendable {
         enum Row: Sendable {
             case customer(PackedCustomerRow)
-            /// Its customer is in the batch's `customers`.
             case agreement(PackedAgreementRow)
-            /// Its customer is in the batch's `customers`.
             case subscription(PackedSubscriptionRow)
-            /// Its customer is in the batch's `customers`.
             case order(PackedOrderLine)
             /// Why: the batch's issue after the record's warnings.
             case rejected
@@ -316,25 +285,21 @@ struct Ingestion {
                 noteUnreadable(row.embedded)
                 return .customer(row)
             }
-        // Customers are looked up with the rest of the batch, on the evaluating thread (`Batch.resolveCustomers`).
         case .agreements:
             return mapped(mapper.packedAgreement(raw, into: &batch.text)) { row in
                 noteUnreadable(row.record)
-                batch.customerIds.append(row.customerId)
                 return .agreement(row)
             }
         case .subscriptions:
             let result = mapper.packedSubscription(raw, into: &batch.text)
             noteRejected(result)
             return mapped(result) { row in
-                batch.customerIds.append(row.customerId)
                 return .subscription(row)
             }
         case .orders:
             let result = mapper.packedOrderLine(raw, into: &batch.text)
             noteRejected(result)
             return mapped(result) { line in
-                batch.customerIds.append(line.customerId)
                 return .order(line)
             }
         }

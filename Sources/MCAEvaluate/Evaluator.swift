@@ -5,11 +5,14 @@ import Darwin
 #endif
 import Dispatch
 import MCAModel
+import MCAStorage
 
-/// Evaluates customers as rows stream in (SPEC 3.2–3.5).
+/// The engine that applies the rules of `Rules/` to customers as their rows stream in
+/// (docs/architecture.md).
 ///
-/// Feed every customers row, then every agreements row, then every order line; `finish()`
-/// returns the outcomes. Memory grows with customers and seat-based subscriptions, never
+/// Feed it batches of rows, each kind after the one before it: customers, agreements,
+/// subscriptions, then order lines (`add(customers:)` … `add(orderLines:)`); `finish()` returns
+/// the outcomes. Memory grows with customers and seat-based subscriptions, never
 /// with agreement rows or order lines: each record is folded into its customer's state as it
 /// arrives. (Violations are the exception: each is kept until the reports are written.) Rows
 /// arrive as views (`CustomerRowView`, `AgreementRowView`, `OrderLineView`), their texts still
@@ -36,6 +39,10 @@ public final class Evaluator {
     private var violations: SpoolWriter<Violation>
     /// Agreement rows of another agreement type, accepted and ignored.
     public private(set) var otherAgreementTypes = 0
+    // Resellers (ResellerBook.swift): each customer's, and the violations to credit.
+    private var resellerBook = ResellerBook()
+    /// Each customer's resellers and the counts per reseller, in report order: set by `finish()`.
+    public private(set) var resellers: ResellerResults?
     /// Order lines added with a known customer, for `expect`.
     private var orderLinesAdded = 0
     /// Where seats come from: the subscriptions export when one is given, else the order lines.
@@ -67,7 +74,7 @@ public final class Evaluator {
     /// guess too high (a file whose first rows are much shorter than the rest) is bounded: room is
     /// made for at most `reservationLimit` bytes per table family, so it cannot ask for more memory
     /// than the machine could give.
-    public func expect(_ count: Int, moreRowsOf kind: InputKind) {
+    func expect(_ count: Int, moreRowsOf kind: InputKind) {
         guard count > 0 else { return }
         switch kind {
         case .customers:
@@ -108,19 +115,53 @@ public final class Evaluator {
         min(count, reservationLimit / max(bytesEach, 1))
     }
 
-    /// The customers added so far, by id: once every customer is in, another thread can look up the
-    /// customers of agreement rows and order lines with it while this one evaluates.
-    public var customerDirectory: CustomerDirectory { CustomerDirectory(keys: customerKeys) }
+    // MARK: - Batches
 
-    /// Adds a customer; a second row for the same id is rejected (the first wins).
-    public func add(_ row: CustomerRow) -> RowIssue? {
-        var text = PackedText()
-        let packed = PackedCustomerRow(row, into: &text)
-        return text.bytes.withUnsafeBytes { add(CustomerRowView(row: packed, text: $0)) }
+    /// Adds a batch of customers rows; a second row for the same id is rejected (the first wins).
+    /// Returns each row's rejection, `nil` for an accepted row. `moreToCome`: about how many rows
+    /// of the file follow, when known (room is made for them at once).
+    public func add(customers rows: [CustomerRowView], moreToCome: Int? = nil) -> [RowIssue?] {
+        defer { if let moreToCome { expect(moreToCome, moreRowsOf: .customers) } }
+        return rows.map { add($0) }
     }
 
-    /// Adds a customer whose texts are still bytes.
-    public func add(_ view: CustomerRowView) -> RowIssue? {
+    /// Adds a batch of agreements rows; rows for unknown customers are rejected. Call after every customer.
+    public func add(agreements rows: [AgreementRowView], moreToCome: Int? = nil) -> [RowIssue?] {
+        defer { if let moreToCome { expect(moreToCome, moreRowsOf: .agreements) } }
+        let customers = resolve(rows.map { $0.bytes($0.row.customerId) })
+        return rows.indices.map { add(rows[$0], customer: customers[$0]) }
+    }
+
+    /// Adds a batch of subscriptions rows; rows for unknown customers and repeated subscriptions
+    /// are rejected. Call after every customer, before any order line.
+    public func add(subscriptions rows: [SubscriptionRowView], moreToCome: Int? = nil) -> [RowIssue?] {
+        defer { if let moreToCome { expect(moreToCome, moreRowsOf: .subscriptions) } }
+        let customers = resolve(rows.map { $0.bytes($0.row.customerId) })
+        return rows.indices.map { add(rows[$0], customer: customers[$0]) }
+    }
+
+    /// Adds a batch of order lines; lines for unknown customers are rejected. Call after every
+    /// customer, agreement and subscription. The batch's customers and subscriptions are looked up
+    /// together first (`prepare`), which is several times faster than one by one.
+    public func add(orderLines lines: [OrderLineView], moreToCome: Int? = nil) -> [RowIssue?] {
+        defer { if let moreToCome { expect(moreToCome, moreRowsOf: .orders) } }
+        let customers = resolve(lines.map { $0.bytes($0.row.customerId) })
+        let prepared = prepare(lines, customers: customers)
+        return lines.indices.map { add(lines[$0], customer: customers[$0], prepared: prepared[$0]) }
+    }
+
+    /// The customers of many ids at once: their cache misses overlap (`KeyTable.findAll`).
+    func resolve(_ ids: [UnsafeRawBufferPointer]) -> [Int?] {
+        var found = [Int](repeating: -1, count: ids.count)
+        let keys = customerKeys  // one reference for the batch, not one per id
+        keys.findAll(ids, hashes: ids.map { keys.hash($0) }, into: &found)
+        return found.map { $0 >= 0 ? $0 : nil }
+    }
+
+    // MARK: - Rows
+
+    /// Adds a customer.
+    func add(_ view: CustomerRowView) -> RowIssue? {
         let id = view.bytes(view.row.customerId)
         // The customer already added under this id, or none (and then this one is added).
         let hash = customerKeys.hash(id)
@@ -135,20 +176,9 @@ public final class Evaluator {
         return nil
     }
 
-    /// Adds an agreements row; rows for unknown customers are rejected.
-    public func add(_ row: AgreementRow) -> RowIssue? {
-        var text = PackedText()
-        let packed = PackedAgreementRow(row, into: &text)
-        return text.bytes.withUnsafeBytes { bytes in
-            let view = AgreementRowView(row: packed, text: bytes)
-            return add(view, customer: customerDirectory.resolve(view.bytes(packed.customerId)))
-        }
-    }
-
-    /// Adds an agreements row whose texts are still bytes and whose customer id a
-    /// `CustomerDirectory` has already looked up.
-    public func add(_ view: AgreementRowView, customer: CustomerDirectory.Resolution) -> RowIssue? {
-        guard let i = customer.index else {
+    /// Adds an agreements row of `customer` (`nil`: not in the customers export).
+    func add(_ view: AgreementRowView, customer: Int?) -> RowIssue? {
+        guard let i = customer else {
             return RowIssue(.unknownCustomer, "agreement for customer '\(view.unpacked.customerId)', who is not in the customers export")
         }
         if let record = view.record {
@@ -161,20 +191,8 @@ public final class Evaluator {
         return nil
     }
 
-    /// Adds an order line; lines for unknown customers are rejected. Call after every customer and agreement.
-    public func add(_ line: OrderLine) -> RowIssue? {
-        var text = PackedText()
-        let packed = PackedOrderLine(line, into: &text)
-        return text.bytes.withUnsafeBytes { add(OrderLineView(row: packed, text: $0)) }
-    }
-
-    /// Adds an order line whose texts are still bytes: a String is made only for what is kept.
-    public func add(_ view: OrderLineView) -> RowIssue? {
-        add(view, customer: customerDirectory.resolve(view.bytes(view.row.customerId)))
-    }
-
     /// What `prepare` found for one order line of a batch, for `add` to take with that line.
-    public struct PreparedLine: Sendable {
+    struct PreparedLine: Sendable {
         /// The entry of the line's seat-based subscription when it was already known, else -1.
         let subscription: Int32
         /// When not 0: the subscription was not known when `prepare` looked it up, and that was
@@ -184,7 +202,7 @@ public final class Evaluator {
         var hash: UInt64 = 0
 
         /// Nothing found ahead: `add` looks everything up itself.
-        public static let none = PreparedLine(subscription: -1)
+        static let none = PreparedLine(subscription: -1)
     }
 
     /// Before a batch of order lines (views and looked-up customers, as `add` will take them, in
@@ -193,7 +211,7 @@ public final class Evaluator {
     /// and reads ahead the customers and subscription states `add` will read. Pass each line's
     /// `PreparedLine` to `add` with that line; a subscription the batch itself adds is looked up
     /// again there.
-    public func prepare(_ lines: [(OrderLineView, CustomerDirectory.Resolution)]) -> [PreparedLine] {
+    func prepare(_ lines: [OrderLineView], customers lineCustomers: [Int?]) -> [PreparedLine] {
         var keys: [UnsafeRawBufferPointer] = [], owners: [UInt32] = [], hashes: [UInt64] = []
         /// The line of each key.
         var keyLines: [Int] = []
@@ -203,12 +221,12 @@ public final class Evaluator {
         keyLines.reserveCapacity(lines.count)
         var touched: UInt64 = 0
         customers.withUnsafeBufferPointer { customers in
-            for (n, (view, customer)) in lines.enumerated() {
-                guard let i = customer.index, i < customers.count else { continue }
+            for (n, view) in lines.enumerated() {
+                guard let i = lineCustomers[n], i < customers.count else { continue }
                 // The line's customer: read for the violation rule.
                 touched &+= UInt64(customers[i].cloud == .public ? 1 : 0)
                 let line = view.row
-                guard line.status.isLive, isSeatLine(line), !line.subscriptionId.isAbsent else { continue }
+                guard isSeatLine(line), !line.subscriptionId.isAbsent else { continue }
                 let owner = UInt32(truncatingIfNeeded: i), id = view.bytes(line.subscriptionId)
                 keys.append(id)
                 owners.append(owner)
@@ -234,47 +252,39 @@ public final class Evaluator {
         return prepared
     }
 
-    /// Adds an order line whose customer id a `CustomerDirectory` has already looked up, with what
-    /// `prepare` found for it (`.none`: nothing).
-    public func add(_ view: OrderLineView, customer: CustomerDirectory.Resolution, prepared: PreparedLine = .none) -> RowIssue? {
+    /// Adds an order line of `customer` (`nil`: not in the customers export), with what `prepare`
+    /// found for it (`.none`: nothing).
+    func add(_ view: OrderLineView, customer: Int?, prepared: PreparedLine = .none) -> RowIssue? {
         let line = view.row
-        guard let i = customer.index else {
+        guard let i = customer else {
             let u = view.unpacked
             return RowIssue(.unknownCustomer,
                             "order '\(u.orderId)' line \(u.lineItemNumber) is for customer '\(u.customerId)', who is not in the customers export")
         }
         orderLinesAdded += 1
+        // Resellers: every accepted line counts, whatever its status and date.
+        let reseller = line.resellerId.isAbsent ? -1 : resellerBook.note(customer: i, view.bytes(line.resellerId))
         guard line.status.isLive else { return nil }
-        // One access to the book for the line (an access to each of its tables would be checked
-        // at run time, as they would be properties of this class).
+        // The book is a struct, so keeping a line is one access to this class's properties (each
+        // access is checked for exclusivity at run time).
         if isSeatLine(line) { book.keep(view, customer: i, prepared: prepared) }
         if line.billingType != .unknown { orderLinesHaveBillingType = true }
-        // Fields are read in place: copying the customer's state per line would retain all of it.
-        if line.transaction.needsConfirmation, line.creationDate >= policy.mandatoryFrom, line.creationDate <= asOf,
-           inScopeClouds.contains(customers[i].cloud),
-           !(customers[i].earliestValid.map { $0 <= line.creationDate } ?? false) {
+        // The customer's fields are read in place: a copy of its state would retain its newest record.
+        if OrderViolationRule.neededConfirmation(line.transaction, created: line.creationDate, policy: policy, asOf: asOf),
+           OrderViolationRule.isViolation(created: line.creationDate, customerInScope: inScopeClouds.contains(customers[i].cloud),
+                                          valid: customers[i].valid) {
             violations.append(Violation(customerId: customerTexts.customerId(customers[i].texts), orderId: view.string(line.orderId) ?? "",
                                         lineItemNumber: line.lineItemNumber, creationDate: line.creationDate,
                                         subscriptionId: view.string(line.subscriptionId), offerId: view.string(line.offerId),
-                                        quantity: line.quantity))
+                                        quantity: line.quantity, resellerId: resellerBook.spelling(reseller)))
+            resellerBook.countViolation(customer: i, line: reseller)
         }
         return nil
     }
 
-    /// Adds a subscriptions row; rows for unknown customers and repeated subscriptions are rejected.
-    public func add(_ row: SubscriptionRow) -> RowIssue? {
-        var text = PackedText()
-        let packed = PackedSubscriptionRow(row, into: &text)
-        return text.bytes.withUnsafeBytes { bytes in
-            let view = SubscriptionRowView(row: packed, text: bytes)
-            return add(view, customer: customerDirectory.resolve(view.bytes(packed.customerId)))
-        }
-    }
-
-    /// Adds a subscriptions row whose texts are still bytes and whose customer id a
-    /// `CustomerDirectory` has already looked up. Call after every customer, before any order line.
-    public func add(_ view: SubscriptionRowView, customer: CustomerDirectory.Resolution) -> RowIssue? {
-        guard let i = customer.index else {
+    /// Adds a subscriptions row of `customer` (`nil`: not in the customers export).
+    func add(_ view: SubscriptionRowView, customer: Int?) -> RowIssue? {
+        guard let i = customer else {
             let u = view.unpacked
             return RowIssue(.unknownCustomer,
                             "subscription '\(u.subscriptionId)' is for customer '\(u.customerId)', who is not in the customers export")
@@ -285,6 +295,7 @@ public final class Evaluator {
             return RowIssue(.duplicateSubscription,
                             "subscription '\(u.subscriptionId)' of customer '\(u.customerId)' appears again; the first row is kept")
         }
+        if !view.row.resellerId.isAbsent { _ = resellerBook.note(customer: i, view.bytes(view.row.resellerId)) }
         return nil
     }
 
@@ -296,27 +307,8 @@ public final class Evaluator {
         customers.withUnsafeMutableBufferPointer { all in
             // In place: no copy of the customer's state per record.
             let c = all.baseAddress! + i
-            if defects.isEmpty, let date {
-                if c.pointee.earliestValid.map({ date < $0 }) ?? true { c.pointee.earliestValid = date }
-                if date <= asOf {
-                    if c.pointee.newestValidOnOrBeforeAsOf.map({ date > $0 }) ?? true { c.pointee.newestValidOnOrBeforeAsOf = date }
-                } else {
-                    c.pointee.hasValidAfterAsOf = true
-                }
-            }
-            // Newest by dateAgreed; undated records count as oldest; ties: the later one wins.
-            let newer: Bool
-            if let newest = c.pointee.newest {
-                newer = switch (date, newest.date) {
-                case (nil, nil): true
-                case (nil, _): false
-                case (_, nil): true
-                case let (d?, n?): d >= n
-                }
-            } else {
-                newer = true
-            }
-            if newer {
+            if defects.isEmpty, let date { c.pointee.valid.add(date, asOf: asOf) }
+            if CustomerStatusRule.replacesNewest(date, newest: c.pointee.newest?.date) {
                 // Only an INVALID customer's newest record is ever shown, and it has defects (a record
                 // without any is valid): the texts of one without defects are not kept.
                 c.pointee.newest = NewestRecord(date: date, defects: defects, record: defects.isEmpty ? nil : KeptRecord(kept(record.unpacked)))
@@ -374,6 +366,8 @@ public final class Evaluator {
         // them, so that writing a report reads memory front to back rather than all over. Each old
         // layout is let go as soon as the new one is built, to keep the peak down.
         let (lines, briefs) = reportSeatLines(order: order, rank: rank, judge: judge, summary: &summary)
+        resellers = resellerBook.results(order: order, briefs: briefs)
+        resellerBook = ResellerBook()
         let offers = book.offers
         book = SeatBook()
         var ordered: [CustomerState] = []
@@ -465,9 +459,7 @@ public final class Evaluator {
         idFill = []
         var briefs: [OutcomeBrief] = []
         briefs.reserveCapacity(customers.count)
-        // Counted here, then into the summary: a dictionary update per customer costs a hash each.
-        let statuses = CustomerStatus.allCases
-        var byStatus = [Int](repeating: 0, count: statuses.count)
+        var counts = SummaryCounts()
         customers.withUnsafeBufferPointer { states in
             // The customers' states are read in report order, from all over memory: a chunk's states
             // are loaded first, in a loop whose loads do not wait on one another (as in
@@ -483,17 +475,12 @@ public final class Evaluator {
                     var seats = 0
                     for k in held { seats += lines[k].seats }
                     let brief = judge.brief(states.baseAddress! + order[r], seats: seats, hasSeatSubscriptions: !held.isEmpty)
-                    byStatus[statuses.firstIndex(of: brief.status)!] += 1
-                    if brief.newOrders.isBlocking { summary.blockedNewOrders += 1 }
-                    if brief.seatChanges.isBlocking {
-                        summary.blockedSeatChanges += 1
-                        summary.seatsAffected += seats
-                    }
+                    counts.count(brief)
                     briefs.append(brief)
                 }
             }
         }
-        for (k, status) in statuses.enumerated() where byStatus[k] > 0 { summary.byStatus[status, default: 0] += byStatus[k] }
+        counts.add(to: &summary)
         return (ReportSeatLines(lines: lines, ids: ids, starts: bounds), briefs)
     }
 
@@ -503,7 +490,8 @@ public final class Evaluator {
     private func listedBefore(_ a: SeatLineText, _ b: SeatLineText, ids: UnsafeBufferPointer<UInt8>) -> Bool {
         switch (a.idCount >= 0, b.idCount >= 0) {
         case (true, true):
-            return foldedBytesSortBefore(span(ids, a.idStart, a.idCount)!, span(ids, b.idStart, b.idCount)!)
+            return TextOrder.foldedBefore(UnsafeRawBufferPointer(span(ids, a.idStart, a.idCount)!),
+                                          UnsafeRawBufferPointer(span(ids, b.idStart, b.idCount)!))
         case (true, false): return true
         case (false, true): return false
         case (false, false):
@@ -513,46 +501,33 @@ public final class Evaluator {
     }
 }
 
-/// The rules that turn a customer's folded records into its status and impacts (SPEC 3.3, 3.4).
+/// The rules of `Rules/CustomerStatus.swift` and `Rules/Impact.swift` applied to a customer's
+/// state, read through a pointer: a copy of the state would retain its newest record.
 private struct Judge: Sendable {
     let policy: Policy
     let asOf: DayDate
     let phase: Phase
     let inScopeClouds: CloudSet
 
-    /// Read through a pointer: a copy of the state would retain its newest record.
     func status(_ c: UnsafePointer<CustomerState>) -> CustomerStatus {
-        if !inScopeClouds.contains(c.pointee.cloud) { return .outOfScope }
-        if c.pointee.newestValidOnOrBeforeAsOf != nil { return .confirmed }
-        if c.pointee.hasValidAfterAsOf { return .unconfirmed }
-        return c.pointee.newest == nil ? .unconfirmed : .invalid
+        CustomerStatusRule.status(inScope: inScopeClouds.contains(c.pointee.cloud), valid: c.pointee.valid,
+                                  hasRecord: c.pointee.newest != nil)
     }
 
-    /// Why `c` has `status` (its `status(c)`): none for CONFIRMED.
+    /// Why `c` has `status` (its `status(c)`).
     func reasons(_ c: UnsafePointer<CustomerState>, _ status: CustomerStatus) -> ReasonList {
-        switch status {
-        case .confirmed: return ReasonList(nil)
-        case .outOfScope: return ReasonList(.cloudNotSupported)
-        case .invalid: return ReasonList(defects: c.pointee.newest?.defects ?? DefectBits())
-        case .unconfirmed: return ReasonList(c.pointee.hasValidAfterAsOf ? .acceptedAfterAsOf : .noConfirmation)
-        }
+        let defects = status == .invalid ? c.pointee.newest?.defects ?? DefectBits() : DefectBits()
+        return CustomerStatusRule.reasons(status, valid: c.pointee.valid, newestDefects: defects)
     }
 
-    /// The impacts of a customer with `status`; seat changes are NONE without seat-based subscriptions.
-    func impacts(_ status: CustomerStatus, hasSeatSubscriptions: Bool) -> (newOrders: Impact, seatChanges: Impact, daysToCutover: Int?) {
-        var newOrders = Impact.allowed
-        var daysToCutover: Int?
-        if status == .unconfirmed || status == .invalid {
-            newOrders = phase == .mandatory ? .blocked : .blockedAtCutover
-            if newOrders == .blockedAtCutover { daysToCutover = policy.mandatoryFrom - asOf }
-        }
-        return (newOrders, hasSeatSubscriptions ? newOrders : .none, daysToCutover)
+    func daysToCutover(_ brief: OutcomeBrief) -> Int? {
+        ImpactRule.daysToCutover(newOrders: brief.newOrders, asOf: asOf, policy: policy)
     }
 
     func brief(_ c: UnsafePointer<CustomerState>, seats: Int, hasSeatSubscriptions: Bool) -> OutcomeBrief {
         let status = status(c)
-        let (newOrders, seatChanges, _) = impacts(status, hasSeatSubscriptions: hasSeatSubscriptions)
-        return OutcomeBrief(status: status, newOrders: newOrders, seatChanges: seatChanges, seats: seats)
+        let impacts = ImpactRule.impacts(status, phase: phase, hasSeatSubscriptions: hasSeatSubscriptions)
+        return OutcomeBrief(status: status, newOrders: impacts.newOrders, seatChanges: impacts.seatChanges, seats: seats)
     }
 }
 
@@ -576,13 +551,13 @@ private final class ViolationSealing: @unchecked Sendable {
     }
 }
 
-/// The latest line of every seat-based subscription (SPEC 3.4), and the offers they name. A
+/// The latest line of every seat-based subscription (`SeatRules`), and the offers they name. A
 /// struct, so that keeping a line is one access to it from the evaluator.
 private struct SeatBook {
     /// (customer, subscription id) -> index into `subscriptions`.
     var subscriptionKeys = KeyTable()
     var subscriptions: [SubscriptionState] = []
-    /// Seat lines without a subscription id: each is its own group (SPEC 3.4).
+    /// Seat lines without a subscription id: each is its own group (README, "Impact").
     var ungrouped: [SubscriptionState] = []
     /// Offer id and name pairs: they repeat across millions of lines; each is kept once.
     private var offerKeys = KeyTable(ignoresCase: false)
@@ -612,8 +587,7 @@ private struct SeatBook {
         added[bit >> 6] |= 1 << UInt64(bit & 63)
     }
 
-    /// Keeps the line if it is its subscription's latest so far (SPEC 3.4: by date, order id, line
-    /// item). `prepared`: what `Evaluator.prepare` found for the line (`.none`: nothing).
+    /// Keeps the line if it is its subscription's latest so far (`SeatRules.replacesLatest`). `prepared`: what `Evaluator.prepare` found for the line (`.none`: nothing).
     mutating func keep(_ view: OrderLineView, customer: Int, prepared: Evaluator.PreparedLine) {
         let line = view.row
         guard !line.subscriptionId.isAbsent else {
@@ -638,12 +612,10 @@ private struct SeatBook {
             return
         }
         let current = subscriptions[e]
-        if line.creationDate != current.date {
-            if line.creationDate < current.date { return }
-        } else {
-            let order = SubscriptionState.order(view.bytes(line.orderId), current.orderId)
-            if order < 0 || (order == 0 && line.lineItemNumber < current.lineItemNumber) { return }
-        }
+        guard SeatRules.replacesLatest(created: line.creationDate, lineItem: line.lineItemNumber, latestCreated: current.date,
+                                       latestLineItem: current.lineItemNumber,
+                                       orderIdOrder: { current.orderId.withBytes { TextOrder.compare(view.bytes(line.orderId), $0) } })
+        else { return }
         var state = SubscriptionState(view, customer: customer, offer: offer(view), orderId: current.orderId)
         state.spelling = spelling(of: id, entry: e)
         subscriptions[e] = state
@@ -746,26 +718,6 @@ private struct ReportSeatLines: Sendable {
     }
 }
 
-/// Whether `x` sorts before `y` byte by byte with ASCII letters folded to lower case (a prefix
-/// first), eight bytes at a time: the order of the keys a `KeyTable` ignoring case holds.
-@inline(__always) private func foldedBytesSortBefore(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
-    let n = min(x.count, y.count)
-    var i = 0
-    while i + 8 <= n {
-        let a = UInt64(bigEndian: KeyTable.foldedWord(UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: UInt64.self)))
-        let b = UInt64(bigEndian: KeyTable.foldedWord(UnsafeRawPointer(y.baseAddress! + i).loadUnaligned(as: UInt64.self)))
-        if a != b { return a < b }
-        i += 8
-    }
-    while i < n {
-        let a = x[i] >= 0x41 && x[i] <= 0x5A ? x[i] | 0x20 : x[i], b = y[i] >= 0x41 && y[i] <= 0x5A ? y[i] | 0x20 : y[i]
-        if a != b { return a < b }
-        i += 1
-    }
-    return x.count < y.count
-}
-
-
 /// An array's elements copied once to memory of their own, for the report threads to read.
 ///
 /// Reading a shared array from several threads at once changes its reference count from all of
@@ -857,9 +809,9 @@ private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
         return body(OutcomeView(
             customerId: text.id, companyName: text.name, domain: text.domain,
             cloud: c.pointee.cloud, status: brief.status, reasons: judge.reasons(c, brief.status),
-            confirmedOn: brief.status == .confirmed ? c.pointee.newestValidOnOrBeforeAsOf : nil,
+            confirmedOn: brief.status == .confirmed ? c.pointee.valid.newestOnOrBeforeAsOf : nil,
             newOrders: brief.newOrders, seatChanges: brief.seatChanges,
-            daysToCutover: judge.impacts(brief.status, hasSeatSubscriptions: !lineRange.isEmpty).daysToCutover,
+            daysToCutover: judge.daysToCutover(brief),
             seats: brief.seats,
             subscriptions: SeatSubscriptionViews(lines: UnsafeBufferPointer(rebasing: lines[lineRange]), ids: ids,
                                                  offers: offers, offerBytes: offerBytes)))
@@ -867,36 +819,6 @@ private final class EvaluatedOutcomes: OutcomeSource, @unchecked Sendable {
 
     func outcome(_ position: Int) -> CustomerOutcome {
         withView(position) { CustomerOutcome($0, newestRecord: customers[position].newest?.record?.record) }
-    }
-}
-
-/// Customer ids -> customers: a snapshot of the evaluator's index, safe to read on any thread.
-public struct CustomerDirectory: Sendable {
-    /// A looked-up customer id: the customer, or none (not in the customers export).
-    public struct Resolution: Sendable {
-        let index: Int?
-
-        /// Not in the customers export (or not looked up yet).
-        public static let unknown = Resolution(index: nil)
-    }
-
-    let keys: KeyTable
-
-    public func resolve(_ id: UnsafeRawBufferPointer) -> Resolution {
-        Resolution(index: keys.find(id, hash: keys.hash(id)))
-    }
-
-    /// Looks up many customer ids at once (a batch of order lines): faster than one by one in a
-    /// directory of a million customers, as their cache misses overlap (`KeyTable.findAll`).
-    public func resolve(all ids: [UnsafeRawBufferPointer]) -> [Resolution] {
-        var found = [Int](repeating: -1, count: ids.count)
-        keys.findAll(ids, hashes: ids.map { keys.hash($0) }, into: &found)
-        return found.map { Resolution(index: $0 >= 0 ? $0 : nil) }
-    }
-
-    public func resolve(_ id: String) -> Resolution {
-        var id = id
-        return id.withUTF8 { resolve(UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -919,11 +841,7 @@ private final class KeptRecord: Sendable {
 private struct CustomerState: Sendable {
     var texts: CustomerTexts.Ref
     var cloud: Cloud
-    /// The earliest valid record's date: an order on or after it had a confirmation (SPEC 3.5).
-    var earliestValid: DayDate?
-    /// The newest valid record dated on or before the as-of date: confirmedOn.
-    var newestValidOnOrBeforeAsOf: DayDate?
-    var hasValidAfterAsOf = false
+    var valid = ValidConfirmations()
     var newest: NewestRecord?
 
     init(texts: CustomerTexts.Ref, cloud: Cloud) {
@@ -1039,22 +957,7 @@ private struct SubscriptionState: @unchecked Sendable {
         orderId = CompactText(UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
-    /// Seats held: none once cancelled.
-    var seats: Int { isCancel ? 0 : quantity }
-
-    /// How the order id `bytes` sorts against `text` as Strings do: negative before, 0 equal, positive after.
-    static func order(_ bytes: UnsafeRawBufferPointer, _ text: CompactText) -> Int {
-        let ascii = text.withBytes { t -> Int? in
-            guard t.allSatisfy({ $0 < 0x80 }), bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-            // ASCII: String order is byte order.
-            for i in 0..<min(t.count, bytes.count) where bytes[i] != t[i] { return bytes[i] < t[i] ? -1 : 1 }
-            return bytes.count - t.count
-        }
-        if let ascii { return ascii }
-        let a = String(decoding: bytes.bindMemory(to: UInt8.self), as: UTF8.self)
-        let b = text.withBytes { String(decoding: $0.bindMemory(to: UInt8.self), as: UTF8.self) }
-        return a == b ? 0 : (a < b ? -1 : 1)
-    }
+    var seats: Int { SeatRules.seatsHeld(quantity: quantity, cancelled: isCancel) }
 }
 
 /// Text of up to 16 UTF-8 bytes kept in place, longer text as a String: most order ids need no

@@ -8,13 +8,13 @@ enum RandomStream: Int, CaseIterable {
     case reconciliation
 }
 
-/// A confirmation record's defect (SPEC 3.3), as the generator plants it.
+/// A confirmation record's defect (README, "Statuses"), as the generator plants it.
 enum PlantedDefect: CaseIterable {
     case missingFirstName, missingLastName, missingEmail, invalidEmail, invalidPhone
     case missingDate, invalidDate, futureDate, unauthorizedRole
 }
 
-/// What a customer's confirmation history looks like: every case of SPEC 3.3 is one of these.
+/// What a customer's confirmation history looks like: every case of the README's status table is one of these.
 enum Scenario: Equatable {
     /// One valid record dated before the cutover (some before the rollout).
     case confirmed

@@ -88,7 +88,7 @@ final class Vocabulary {
         Name("van der Berg", "vanderberg"), Name("Schmidt-Weiß", "schmidtweiss"),
     ]
 
-    /// Phone layouts by country; `#` is a random digit. All are valid per SPEC 3.3.
+    /// Phone layouts by country; `#` is a random digit. All are valid phones (README, "Statuses").
     let phoneTemplates: [[UInt8]] = [
         "+1 (425) 555-0###", "+49 30 #######", "+33 1 ## ## ## ##", "+44 20 7946 0###", "+81 3-####-####",
         "+48 42 ### ## ##", "+55 11 9####-####", "(425) 555-0###", "+41 44 ### ## ##", "+353 1 ### ####",

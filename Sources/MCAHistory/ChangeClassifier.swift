@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 extension RunChanges {

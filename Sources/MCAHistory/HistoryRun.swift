@@ -1,5 +1,4 @@
 import Foundation
-import MCAEvaluate
 import MCAModel
 
 /// Whether a run's report is known to be published.
@@ -45,7 +44,7 @@ public struct HistoryRun: Sendable, Equatable {
     /// SHA-256 (hex) of the run's `manifest.json`, known once its report is written; it tells
     /// recovery whether the published folder holds this run's report.
     public var manifestSHA256: String?
-    /// The policy, as JSON with sorted keys.
+    /// The policy as a policy file holds it (`Policy`'s Codable form), keys sorted: `Policy.load` reads it back.
     public var policyJSON: String
     public var inputs: [InputFingerprint]
     /// The exit code the run chose once its report was written (0, or 1 for a `--fail-on` condition).
@@ -101,25 +100,4 @@ public struct HistoryError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(path): \(reason)" }
-}
-
-/// The policy as history stores it (JSON with sorted keys), so a run can be told apart by its rules.
-struct PolicyRecord: Codable {
-    var agreementType: String
-    var availableFrom: String
-    var mandatoryFrom: String
-    var supportedClouds: [String]
-    var authorizedRoles: [String]
-    var acceptedTemplateIds: [String]?
-    var acceptedOnOrAfter: String?
-
-    init(_ p: Policy) {
-        agreementType = p.agreementType
-        availableFrom = p.availableFrom.iso
-        mandatoryFrom = p.mandatoryFrom.iso
-        supportedClouds = p.supportedClouds.map(\.rawValue)
-        authorizedRoles = p.authorizedRoles
-        acceptedTemplateIds = p.acceptedTemplateIds
-        acceptedOnOrAfter = p.acceptedOnOrAfter?.iso
-    }
 }

@@ -1,5 +1,5 @@
+import MCAModel
 import GRDB
-import MCAEvaluate
 
 /// The run history's tables, as versioned migrations: a history file written by an older build is
 /// brought up to date when opened, and one written by a newer build is refused.

@@ -1,5 +1,4 @@
 import GRDB
-import MCAEvaluate
 import MCAModel
 
 /// How the history keeps customers' outcomes (docs/history.md, "Layout"): not every customer

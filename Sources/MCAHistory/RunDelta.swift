@@ -5,7 +5,6 @@ import Darwin
 #endif
 import GRDB
 import GRDBSQLite
-import MCAEvaluate
 import MCAModel
 
 /// Records a pending run's customers as what differs from the run it is compared with, and works

@@ -5,7 +5,6 @@ import Darwin
 #endif
 import Foundation
 import GRDB
-import MCAEvaluate
 import MCAModel
 
 /// The run history (docs/operations.md, "Run history"): one SQLite file with every run's counts and
@@ -124,7 +123,7 @@ public final class RunHistory: Sendable {
         var run = HistoryRun(
             id: 0, outDir: outDir, asOf: result.asOf, runDate: result.runDate, timeZone: result.timeZone,
             phase: result.phase, state: .pending, manifestSHA256: nil,
-            policyJSON: RunHistory.json(PolicyRecord(result.policy)),
+            policyJSON: RunHistory.json(result.policy),
             inputs: result.inputs.map(InputFingerprint.init), exitCode: exitCode, summary: result.summary,
             recordedAt: RunHistory.timestamp(recordedAt))
         let s = run.summary
@@ -446,7 +445,7 @@ public final class RunHistory: Sendable {
 }
 
 /// The key a customer is recorded under: its id with ASCII letters lower-cased, the way the
-/// evaluation joins ids (customer ids are compared case-insensitively throughout).
+/// evaluation joins ids (docs/inputs.md, "Field names": compared case-insensitively).
 func customerKey(_ id: String) -> String {
     var bytes = Array(id.utf8)
     var changed = false

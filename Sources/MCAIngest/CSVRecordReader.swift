@@ -5,7 +5,7 @@ import Darwin
 #endif
 import MCAModel
 
-/// A streaming RFC 4180 reader (SPEC 2.2): quoted fields with delimiters, doubled quotes and
+/// A streaming RFC 4180 reader (docs/inputs.md): quoted fields with delimiters, doubled quotes and
 /// line breaks; CRLF, LF or CR line ends; an optional UTF-8 BOM; any one-byte delimiter.
 ///
 /// The first non-blank record is the header. Blank lines are skipped. Every other record is

@@ -1,6 +1,7 @@
 import MCAModel
+import MCAStorage
 
-/// A streaming reader for the Partner Center REST shapes (SPEC 2.4): a bare array of items, or
+/// A streaming reader for the Partner Center REST shapes (docs/inputs.md, "XML, JSON and dates"): a bare array of items, or
 /// an object whose `items` member is that array (`{"totalCount": n, "items": [...], "links": …}`;
 /// its other members are validated and skipped). Member names, `items` included, are matched
 /// after the usual normalisation (`normalizedKey`), so `Items` from a PowerShell export works too.

@@ -1,7 +1,7 @@
 import MCAModel
 
 /// Where in a JSON document the tokenizer is, so a fatal error names the item that broke
-/// (SPEC 3.6: the line of a JSON finding is its 1-based item number).
+/// (docs/inputs.md, "Data quality": the line of a JSON finding is its 1-based item number).
 enum JSONPosition: Equatable {
     /// Before the first item (or with no items array at all).
     case beforeItems

@@ -1,4 +1,5 @@
 import MCAModel
+import MCAStorage
 
 /// One record as a reader found it: field texts by `Field`, where it starts, and any problem
 /// that makes it unreadable. Readers fill these; `RowMapper` turns them into typed rows.

@@ -1,6 +1,6 @@
 import MCAModel
 
-/// Turns raw records into typed rows (SPEC 2.1–2.3): trims text, checks required fields, reads
+/// Turns raw records into typed rows (docs/inputs.md): trims text, checks required fields, reads
 /// dates, quantities and enumerated values. One mapper serves every format.
 public struct RowMapper: Sendable {
     public let dates: DateParser
@@ -133,7 +133,8 @@ public struct RowMapper: Sendable {
             creationDate: date, status: status ?? .unknown,
             lineItemNumber: lineItemNumber, quantity: quantity,
             billingType: raw.withUTF8(.billingType) { BillingType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
-            transaction: transaction.code, otherTransaction: PackedOrderLine.other(transaction, into: &text))
+            transaction: transaction.code, otherTransaction: PackedOrderLine.other(transaction, into: &text),
+            resellerId: packReseller(raw, into: &text))
         return .success(Mapped(row: line, warnings: warnings))
     }
 
@@ -160,7 +161,7 @@ public struct RowMapper: Sendable {
             subscriptionId: subscriptionId, customerId: customerId, offerId: pack(raw, .offerId, into: &text),
             offerName: pack(raw, .offerName, into: &text), quantity: quantity,
             billingType: raw.withUTF8(.billingType) { BillingType(exportBytes: $0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
-            status: status ?? .active, creationDate: date)
+            status: status ?? .active, creationDate: date, resellerId: packReseller(raw, into: &text))
         return .success(Mapped(row: row, warnings: warnings))
     }
 
@@ -193,6 +194,19 @@ public struct RowMapper: Sendable {
     private func pack(_ raw: RawRecord, _ field: Field, into text: inout PackedText) -> PackedText.Span {
         var span = PackedText.Span.absent
         trimmedBytes(raw, field) { span = text.append($0) }
+        return span
+    }
+
+    /// Appends the row's reseller id to `text`; absent when the row names none (`ResellerId.names`:
+    /// `-1`, `0`, empty, or the partner's own MPN ID of the same row).
+    private func packReseller(_ raw: RawRecord, into text: inout PackedText) -> PackedText.Span {
+        var span = PackedText.Span.absent
+        trimmedBytes(raw, .resellerId) { id in
+            guard !id.isEmpty else { return }
+            var names = true
+            trimmedBytes(raw, .partnerMpnId) { names = ResellerId.names(id, ownMpnId: $0) }
+            if names { span = text.append(id) }
+        }
         return span
     }
 

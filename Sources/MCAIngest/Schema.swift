@@ -6,6 +6,10 @@ public enum Field: Int, CaseIterable, Sendable {
     case firstName, lastName, email, phoneNumber, dateAgreed, agreementType, templateId, recordedByRole
     case orderId, creationDate, status, lineItemNumber, offerId, offerName, subscriptionId, quantity,
          billingType, transactionType
+    /// The indirect reseller on record (orders and subscriptions), and the partner's own MPN ID on
+    /// an order row: a reconciliation file lists the partner's own MPN ID as the reseller of a
+    /// direct sale (docs/inputs.md, "Resellers").
+    case resellerId, partnerMpnId
 
     /// The fields that make up a confirmation record; a row with all of them empty is no record.
     public static let contactAndDate: [Field] = [.firstName, .lastName, .email, .phoneNumber, .dateAgreed]
@@ -113,6 +117,8 @@ public struct Schema: Sendable {
         "confirmation", "customeracceptance",
     ].map { ($0, FieldSet.all) })
     static let collectionItems: [String: KnownLayout?] = ["items": nil]
+    /// The reseller's MPN ID: the Order resource's line item, the reconciliation files' 8th or 5th column.
+    static let resellerAliases = ["partneridonrecord", "resellermpnid", "tier2mpnid", "resellerid"]
 
     public static let customers: Schema = {
         let profile: [Field] = [.customerId, .companyName, .domain]
@@ -149,6 +155,8 @@ public struct Schema: Sendable {
             .billingType: ["billingtype", "unittype"],
             .status: ["status", "subscriptionstatus"],
             .creationDate: ["creationdate", "effectivestartdate", "subscriptionstartdate", "startdate"],
+            // The Subscription resource's `partnerId` is the reseller of record; an order's `PartnerId` is not.
+            .resellerId: ["partnerid"] + resellerAliases,
         ],
         required: [.subscriptionId, .customerId],
         recordElements: ["subscription"], nested: [:], itemArrays: collectionItems)
@@ -168,6 +176,8 @@ public struct Schema: Sendable {
             .quantity: ["quantity", "seats", "licenses"],
             .billingType: ["billingtype", "unittype"],
             .transactionType: ["transactiontype", "action", "chargetype"],
+            .resellerId: resellerAliases,
+            .partnerMpnId: ["mpnid"],
         ],
         required: [.orderId, .customerId, .creationDate],
         recordElements: ["lineitem", "orderlineitem"], containerElement: "order", containerItemsKey: "lineitems",

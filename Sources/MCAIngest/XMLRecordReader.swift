@@ -6,7 +6,7 @@ import Darwin
 import CLibXML2
 import MCAModel
 
-/// Reads an XML export (SPEC 2.4) with libxml2's SAX2 push parser, streaming.
+/// Reads an XML export (docs/inputs.md, "XML, JSON and dates") with libxml2's SAX2 push parser, streaming.
 ///
 /// Each element whose normalised local name is one of `schema.recordElements` is one record,
 /// at the line of its start tag. A record's fields are its own attributes, the text of its

@@ -1,4 +1,5 @@
-/// How bad a data-quality finding is (SPEC 3.6).
+import MCAStorage
+/// How bad a data-quality finding is (docs/inputs.md, "Data quality").
 public enum Severity: String, Sendable, Codable, Comparable {
     /// The row is kept.
     case warning
@@ -11,7 +12,7 @@ public enum Severity: String, Sendable, Codable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
-/// Every data-quality code of SPEC 3.6.
+/// Every data-quality code (docs/inputs.md, "Data quality").
 public enum FindingCode: String, Sendable, Codable, CaseIterable {
     case missingRequiredField = "MISSING_REQUIRED_FIELD"
     case malformedRow = "MALFORMED_ROW"
@@ -23,6 +24,8 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
     case duplicateCustomer = "DUPLICATE_CUSTOMER"
     case duplicateSubscription = "DUPLICATE_SUBSCRIPTION"
     case unknownCustomer = "UNKNOWN_CUSTOMER"
+    /// A customer `mca-audit fetch` could not read completely (listed in fetch-failures.csv).
+    case notFetched = "NOT_FETCHED"
     case raggedRow = "RAGGED_ROW"
     case unrecognizedCloud = "UNRECOGNIZED_CLOUD"
     case unrecognizedValue = "UNRECOGNIZED_VALUE"
@@ -75,7 +78,7 @@ public struct Finding: Sendable, Equatable, Codable {
     public var diagnostic: String { "\(file):\(line): \(severity.rawValue): \(message) [\(code.rawValue)]" }
 }
 
-/// A problem that makes a whole input unusable (SPEC 3.6 fatal codes, missing column):
+/// A problem that makes a whole input unusable (the fatal codes of docs/inputs.md, "Data quality"; a missing column):
 /// thrown by a reader; the run stops with exit 65 and writes no report.
 public struct FatalInputError: Error, Sendable, Equatable {
     public var line: Int

@@ -1,5 +1,5 @@
 /// The one normalisation used for header names, element names, JSON keys and enumerated
-/// values (SPEC 2.1, 2.2): lower-case ASCII letters and digits only, every other character dropped.
+/// values (docs/inputs.md): lower-case ASCII letters and digits only, every other character dropped.
 ///
 /// Non-ASCII letters are dropped too: no alias or enumerated value contains one.
 public func normalizedKey(_ text: String) -> String {

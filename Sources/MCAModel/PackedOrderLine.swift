@@ -1,3 +1,4 @@
+import MCAStorage
 /// The text fields of many order lines in one byte buffer: reading and evaluating an order line
 /// (the largest file, millions of rows) makes no String until one is needed for a report.
 public struct PackedText: Sendable {
@@ -57,7 +58,7 @@ public struct PackedText: Sendable {
     public var isFull: Bool { bytes.count > 1 << 30 }
 }
 
-/// An order line whose text fields are spans into a `PackedText` (SPEC 2.1).
+/// An order line whose text fields are spans into a `PackedText` (docs/inputs.md, "Field names").
 public struct PackedOrderLine: Sendable {
     public var orderId: PackedText.Span
     public var customerId: PackedText.Span
@@ -72,11 +73,15 @@ public struct PackedOrderLine: Sendable {
     public var transaction: TransactionType.Code
     /// The normalised text of an unlisted transaction type (`transaction == .other`), else absent.
     public var otherTransaction: PackedText.Span
+    /// The indirect reseller on record; absent for none (`ResellerId.names`).
+    public var resellerId: PackedText.Span
 
     public init(orderId: PackedText.Span, customerId: PackedText.Span, offerId: PackedText.Span,
                 offerName: PackedText.Span, subscriptionId: PackedText.Span, creationDate: DayDate,
                 status: OrderStatus, lineItemNumber: Int, quantity: Int, billingType: BillingType,
-                transaction: TransactionType.Code, otherTransaction: PackedText.Span = .absent) {
+                transaction: TransactionType.Code, otherTransaction: PackedText.Span = .absent,
+                resellerId: PackedText.Span = .absent) {
+        self.resellerId = resellerId
         self.orderId = orderId
         self.customerId = customerId
         self.offerId = offerId
@@ -98,7 +103,8 @@ public struct PackedOrderLine: Sendable {
                   subscriptionId: text.append(line.subscriptionId), creationDate: line.creationDate,
                   status: line.status, lineItemNumber: line.lineItemNumber, quantity: line.quantity,
                   billingType: line.billingType, transaction: line.transactionType.code,
-                  otherTransaction: PackedOrderLine.other(line.transactionType, into: &text))
+                  otherTransaction: PackedOrderLine.other(line.transactionType, into: &text),
+                  resellerId: text.append(line.resellerId))
     }
 
     /// Appends the text of an unlisted transaction type; absent for a listed one.
@@ -136,7 +142,7 @@ extension PackedView where Row == PackedOrderLine {
                   creationDate: row.creationDate, status: row.status, lineItemNumber: row.lineItemNumber,
                   offerId: string(row.offerId), offerName: string(row.offerName),
                   subscriptionId: string(row.subscriptionId), quantity: row.quantity,
-                  billingType: row.billingType, transactionType: transactionType)
+                  billingType: row.billingType, transactionType: transactionType, resellerId: string(row.resellerId))
     }
 
     /// The line's transaction type, with the text of an unlisted one.

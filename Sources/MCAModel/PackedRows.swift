@@ -3,7 +3,7 @@
 /// without a String per field. Strings are made only for what a report keeps (a defective
 /// confirmation, a message).
 
-/// A confirmation record (SPEC 3.3) with its texts packed.
+/// A confirmation record (README, "Statuses") with its texts packed.
 public struct PackedConfirmation: Sendable {
     public var firstName: PackedText.Span
     public var lastName: PackedText.Span
@@ -43,7 +43,7 @@ public struct PackedConfirmation: Sendable {
     }
 }
 
-/// A customers row (SPEC 2.1) with its texts packed.
+/// A customers row (docs/inputs.md, "Field names") with its texts packed.
 public struct PackedCustomerRow: Sendable {
     public var customerId: PackedText.Span
     public var companyName: PackedText.Span
@@ -68,10 +68,10 @@ public struct PackedCustomerRow: Sendable {
     }
 }
 
-/// An agreements row (SPEC 2.1) with its texts packed.
+/// An agreements row (docs/inputs.md, "Field names") with its texts packed.
 public struct PackedAgreementRow: Sendable {
     public var customerId: PackedText.Span
-    /// `nil` when every contact and date field is empty: "no confirmation" (SPEC 3.3 step 2).
+    /// `nil` when every contact and date field is empty: "no confirmation" (README, "Statuses").
     public var record: PackedConfirmation?
 
     public init(customerId: PackedText.Span, record: PackedConfirmation?) {
@@ -133,10 +133,13 @@ public struct PackedSubscriptionRow: Sendable {
     public var billingType: BillingType
     public var status: SubscriptionStatus
     public var creationDate: DayDate?
+    /// The indirect reseller on record; absent for none (`ResellerId.names`).
+    public var resellerId: PackedText.Span
 
     public init(subscriptionId: PackedText.Span, customerId: PackedText.Span, offerId: PackedText.Span,
                 offerName: PackedText.Span, quantity: Int, billingType: BillingType, status: SubscriptionStatus,
-                creationDate: DayDate?) {
+                creationDate: DayDate?, resellerId: PackedText.Span = .absent) {
+        self.resellerId = resellerId
         self.subscriptionId = subscriptionId
         self.customerId = customerId
         self.offerId = offerId
@@ -151,7 +154,8 @@ public struct PackedSubscriptionRow: Sendable {
     public init(_ row: SubscriptionRow, into text: inout PackedText) {
         self.init(subscriptionId: text.append(row.subscriptionId), customerId: text.append(row.customerId),
                   offerId: text.append(row.offerId), offerName: text.append(row.offerName), quantity: row.quantity,
-                  billingType: row.billingType, status: row.status, creationDate: row.creationDate)
+                  billingType: row.billingType, status: row.status, creationDate: row.creationDate,
+                  resellerId: text.append(row.resellerId))
     }
 }
 
@@ -162,6 +166,7 @@ extension PackedView where Row == PackedSubscriptionRow {
     public var unpacked: SubscriptionRow {
         SubscriptionRow(subscriptionId: string(row.subscriptionId) ?? "", customerId: string(row.customerId) ?? "",
                         offerId: string(row.offerId), offerName: string(row.offerName), quantity: row.quantity,
-                        billingType: row.billingType, status: row.status, creationDate: row.creationDate)
+                        billingType: row.billingType, status: row.status, creationDate: row.creationDate,
+                        resellerId: string(row.resellerId))
     }
 }

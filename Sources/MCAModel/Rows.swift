@@ -11,7 +11,7 @@ public enum DateField: Hashable, Sendable {
     }
 }
 
-/// One accepted customers row (SPEC 2.1).
+/// One accepted customers row (docs/inputs.md, "Field names").
 public struct CustomerRow: Sendable, Equatable {
     /// The customer id as written (trimmed).
     public var customerId: String
@@ -31,7 +31,7 @@ public struct CustomerRow: Sendable, Equatable {
     }
 }
 
-/// One confirmation of acceptance, as recorded (SPEC 3.3); defects are judged by the evaluator.
+/// One confirmation of acceptance, as recorded (README, "Statuses"); defects are judged by the evaluator.
 public struct ConfirmationRecord: Sendable, Equatable {
     public var firstName: String?
     public var lastName: String?
@@ -60,7 +60,7 @@ public struct ConfirmationRecord: Sendable, Equatable {
 /// One accepted agreements row: a customer id and, unless the row is empty, a record.
 public struct AgreementRow: Sendable, Equatable {
     public var customerId: String
-    /// `nil` when every contact and date field is empty: "no confirmation" (SPEC 3.3 step 2).
+    /// `nil` when every contact and date field is empty: "no confirmation" (README, "Statuses").
     public var record: ConfirmationRecord?
 
     public init(customerId: String, record: ConfirmationRecord?) {
@@ -69,7 +69,7 @@ public struct AgreementRow: Sendable, Equatable {
     }
 }
 
-/// One accepted order line item (SPEC 2.1).
+/// One accepted order line item (docs/inputs.md, "Field names").
 public struct OrderLine: Sendable, Equatable {
     public var orderId: String
     public var customerId: String
@@ -82,11 +82,14 @@ public struct OrderLine: Sendable, Equatable {
     public var quantity: Int
     public var billingType: BillingType
     public var transactionType: TransactionType
+    /// The indirect reseller on record; `nil` for none (`ResellerId.names`).
+    public var resellerId: String?
 
     public init(orderId: String, customerId: String, creationDate: DayDate, status: OrderStatus = .completed,
                 lineItemNumber: Int = 0, offerId: String? = nil, offerName: String? = nil,
                 subscriptionId: String? = nil, quantity: Int = 0, billingType: BillingType = .unknown,
-                transactionType: TransactionType = .new) {
+                transactionType: TransactionType = .new, resellerId: String? = nil) {
+        self.resellerId = resellerId
         self.orderId = orderId
         self.customerId = customerId
         self.creationDate = creationDate
@@ -112,10 +115,13 @@ public struct SubscriptionRow: Sendable, Equatable {
     public var status: SubscriptionStatus
     /// `nil` when the export gives none (the subscription counts whatever the as-of date).
     public var creationDate: DayDate?
+    /// The indirect reseller on record; `nil` for none (`ResellerId.names`).
+    public var resellerId: String?
 
     public init(subscriptionId: String, customerId: String, offerId: String? = nil, offerName: String? = nil,
                 quantity: Int = 0, billingType: BillingType = .license, status: SubscriptionStatus = .active,
-                creationDate: DayDate? = nil) {
+                creationDate: DayDate? = nil, resellerId: String? = nil) {
+        self.resellerId = resellerId
         self.subscriptionId = subscriptionId
         self.customerId = customerId
         self.offerId = offerId

@@ -1,11 +1,11 @@
-/// The kinds of input file (SPEC 2).
+/// The kinds of input file (docs/inputs.md).
 public enum InputKind: String, Sendable, Codable, CaseIterable {
     /// In the order a run reads them: a customer's confirmations are all known before its order
     /// lines are judged, and its subscriptions before its seats are counted.
     case customers, agreements, subscriptions, orders
 }
 
-/// The formats an input file can be in (SPEC 2).
+/// The formats an input file can be in (docs/inputs.md).
 public enum InputFormat: String, Sendable, Codable, CaseIterable {
     case csv, xml, json
 
@@ -16,7 +16,7 @@ public enum InputFormat: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// The Microsoft cloud a customer lives in (SPEC 2.3).
+/// The Microsoft cloud a customer lives in (docs/inputs.md, "Clouds").
 public enum Cloud: String, Sendable, Codable, CaseIterable {
     case `public`, germany, china, usgovernment
 
@@ -36,7 +36,7 @@ public enum Cloud: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// An order's status (SPEC 2.1). Empty means completed.
+/// An order's status (docs/inputs.md, "Field names"). Empty means completed.
 public enum OrderStatus: String, Sendable, Codable {
     case completed, pending, cancelled, failed, unknown
 
@@ -60,11 +60,11 @@ public enum OrderStatus: String, Sendable, Codable {
         (.failed, ["failed", "failure"]),
     ])
 
-    /// Cancelled and failed orders never count (SPEC 3.4, 3.5).
+    /// Cancelled and failed orders never count (README, "Impact").
     public var isLive: Bool { self != .cancelled && self != .failed }
 }
 
-/// Whether an order line is seat-based (SPEC 2.1).
+/// Whether an order line is seat-based (docs/inputs.md, "Field names").
 public enum BillingType: String, Sendable, Codable {
     case license, usage, unknown
 

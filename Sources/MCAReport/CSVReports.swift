@@ -1,7 +1,6 @@
-import MCAEvaluate
 import MCAModel
 
-/// The six CSV reports of SPEC 4 (and `changes.csv`, SPEC 6): RFC 4180 (CRLF, quotes doubled), UTF-8 without BOM, a header row.
+/// The six CSV reports (README, "Reports"; and `changes.csv`, docs/operations.md): RFC 4180 (CRLF, quotes doubled), UTF-8 without BOM, a header row.
 /// The columns are those of `ReportTables`, shared with report.xlsx.
 enum CSVReports {
     static let customersFile = ReportList.customers.csvFileName
@@ -10,7 +9,7 @@ enum CSVReports {
     static let invalidConfirmationsFile = ReportList.invalidConfirmations.csvFileName
     static let orderViolationsFile = ReportList.orderViolations.csvFileName
     static let dataQualityFile = ReportList.dataQuality.csvFileName
-    /// Written only when the run keeps a history (SPEC 6).
+    /// Written only when the run keeps a history (docs/operations.md, "Run history").
     static let changesFile = "changes.csv"
 
     /// Every CSV report: its file name and how to write it.

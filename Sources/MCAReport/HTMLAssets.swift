@@ -1,3 +1,4 @@
+import MCAModel
 /// The inline stylesheet and script of `report.html`. Neither may name a URL: the page must work offline.
 enum HTMLAssets {
     static let style = """

@@ -1,7 +1,6 @@
-import MCAEvaluate
 import MCAModel
 
-/// The run-history parts of `report.html` (SPEC 6): what changed since the previous run, and the
+/// The run-history parts of `report.html` (docs/operations.md, "Run history"): what changed since the previous run, and the
 /// trend of the counts over the past runs. Both are left out when the run keeps no history.
 extension HTMLReport {
     static func writeChanges(_ context: ReportContext, to file: ReportFile) throws {

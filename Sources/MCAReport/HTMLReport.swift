@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// One column of an HTML table: its title and how a row fills it.
@@ -18,7 +17,7 @@ struct HTMLColumn<Row> {
 /// without JavaScript; the script only adds sorting and filtering to the tables.
 enum HTMLReport {
     static let fileName = "report.html"
-    /// Most rows one table shows; the CSV files hold the rest (SPEC 4.1).
+    /// Most rows one table shows; the CSV files hold the rest (README, "Reports").
     static let rowLimit = 5_000
 
     static func write(_ context: ReportContext, to file: ReportFile) throws {
@@ -26,6 +25,7 @@ enum HTMLReport {
         try writeSummary(context, to: file)
         try writeChanges(context, to: file)
         try writeTrend(context, to: file)
+        try writeResellers(context, to: file)
         try writeBlockedNewOrders(context, to: file)
         try writeBlockedSeatChanges(context, to: file)
         try writeInvalidConfirmations(context, to: file)

@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// `manifest.json`: what the run read, with which parameters, and the SHA-256 of every other file
@@ -25,6 +24,7 @@ enum Manifest {
             t.appendJSONArray(ReportFormat.allCases.filter { options.formats.contains($0) }.map(\.rawValue))
             t.append(",\n  \"redacted\": ")
             t.append(options.redact ? "true" : "false")
+            if options.splitByReseller { t.append(",\n  \"splitBy\": \"reseller\"") }
             t.append(",\n  \"inputs\": ")
         }
         let inputs = result.inputs

@@ -1,3 +1,4 @@
+import MCAModel
 /// Masks contact e-mails and phone numbers (`--redact`), the same way in every report file.
 ///
 /// `jane.doe@contoso.com` → `j***@contoso.com`; a value in the e-mail field that is not an

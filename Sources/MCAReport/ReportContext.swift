@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// What every report file of one run shares: the result, the options and values derived once from them.
@@ -84,7 +83,7 @@ func topRanked<T>(_ items: some Sequence<T>, limit: Int, by rankedBefore: (T, T)
 ///
 /// Violations and customers are both sorted by customer id, so asking in violation order walks
 /// the customers once. Should an id not be found ahead (ids that differ only in case, which join
-/// case-insensitively, SPEC 2.1), every customer is indexed once and the rest use that index.
+/// case-insensitively, docs/inputs.md, "Field names"), every customer is indexed once and the rest use that index.
 final class CompanyLookup {
     private let customers: CustomerOutcomes
     private var cursor = 0
@@ -92,13 +91,16 @@ final class CompanyLookup {
 
     init(_ customers: CustomerOutcomes) { self.customers = customers }
 
-    func companyName(of customerId: String) -> String? {
+    func companyName(of customerId: String) -> String? { position(of: customerId).map { customers.companyName($0) } }
+
+    /// The position of the customer with this id.
+    func position(of customerId: String) -> Int? {
         if index == nil {
             var position = cursor
             while position < customers.count {
                 if customers.customerId(position, equals: customerId) {
                     cursor = position
-                    return customers.companyName(position)
+                    return position
                 }
                 position += 1
             }
@@ -109,7 +111,7 @@ final class CompanyLookup {
             }
             index = all
         }
-        return index?[customerId.lowercased()].map { customers.companyName($0) }
+        return index?[customerId.lowercased()]
     }
 }
 

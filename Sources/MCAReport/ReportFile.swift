@@ -1,3 +1,4 @@
+import MCAModel
 import Crypto
 
 #if canImport(Glibc)

@@ -1,7 +1,6 @@
-import MCAEvaluate
 import MCAModel
 
-/// `report.json` (SPEC 4.1): keys in the order of the SPEC, two-space indentation, one array element per line.
+/// `report.json` (README, "Reports"): keys in the README's order, two-space indentation, one array element per line.
 enum ReportJSON {
     static let fileName = "report.json"
 
@@ -30,11 +29,15 @@ enum ReportJSON {
                 t.append("}")
             }
             t.append(result.notices.isEmpty ? "]" : "\n  ]")
-            t.append(",\n  \"customers\": ")
+            t.append(",\n")
         }
+        try writeResellers(result.resellers, to: file)
+        try file.append("  \"customers\": ")
         let customers = result.customers
         try writeArray(count: customers.count, to: file, last: false) { t, i in
             customers.withView(i) { appendCustomer($0, to: &t) }
+            appendResellers(of: i, result.resellers, to: &t)
+            t.append("}")
         }
         try file.append("  \"violations\": ")
         let violations = result.violations
@@ -62,7 +65,7 @@ enum ReportJSON {
         try file.append("}\n")
     }
 
-    /// `changes` (SPEC 6): what changed since the previous run, `null` without a run history.
+    /// `changes` (docs/operations.md, "Run history"): what changed since the previous run, `null` without a run history.
     private static func writeChanges(_ changes: RunChanges?, to file: ReportFile) throws {
         guard let changes else { return try file.append("  \"changes\": null,\n") }
         try file.append { t in
@@ -124,7 +127,7 @@ enum ReportJSON {
             t.append(subscription.seats)
             t.append("}")
         }
-        t.append("]}")
+        t.append("]")
     }
 
     private static func appendViolation(_ v: Violation, to t: inout TextBuffer) {
@@ -138,6 +141,8 @@ enum ReportJSON {
         t.appendJSON(v.creationDate)
         t.append(", \"code\": ")
         t.appendJSON(Violation.code)
+        t.append(", \"resellerId\": ")
+        if let reseller = v.resellerId { t.appendJSON(reseller) } else { t.append("null") }
         t.append("}")
     }
 
@@ -242,23 +247,18 @@ extension TextBuffer {
         bytes.append(UInt8(ascii: "]"))
     }
 
-    /// The whole policy (SPEC 3.1) as an object; `indent` is the indentation of the line holding its key.
+    /// The whole policy as an object, every key of `Policy.Key` in its order; `indent` is the
+    /// indentation of the line holding its key.
     mutating func appendJSONPolicy(_ policy: Policy, indent: String) {
-        let inner = ",\n" + indent + "  "
-        append("{\n" + indent + "  \"agreementType\": ")
-        appendJSON(policy.agreementType)
-        append(inner + "\"availableFrom\": ")
-        appendJSON(policy.availableFrom)
-        append(inner + "\"mandatoryFrom\": ")
-        appendJSON(policy.mandatoryFrom)
-        append(inner + "\"supportedClouds\": ")
-        appendJSONArray(policy.supportedClouds.map(\.rawValue))
-        append(inner + "\"authorizedRoles\": ")
-        appendJSONArray(policy.authorizedRoles)
-        append(inner + "\"acceptedTemplateIds\": ")
-        appendJSONArray(policy.acceptedTemplateIds)
-        append(inner + "\"acceptedOnOrAfter\": ")
-        appendJSON(policy.acceptedOnOrAfter)
+        for (n, key) in Policy.Key.allCases.enumerated() {
+            append((n == 0 ? "{\n" : ",\n") + indent + "  \"" + key.rawValue + "\": ")
+            switch policy[key] {
+            case .text(let s): appendJSON(s)
+            case .date(let d): appendJSON(d)
+            case .texts(let a): appendJSONArray(a)
+            case .none: append("null")
+            }
+        }
         append("\n" + indent + "}")
     }
 
@@ -282,7 +282,7 @@ extension TextBuffer {
             ("seatsAffected", summary.seatsAffected), ("violations", summary.violations),
             ("rowsRejected", summary.rowsRejected), ("warnings", summary.warnings),
             ("otherAgreementTypes", summary.otherAgreementTypes),
-        ]
+        ] + (summary.notFetched.map { [("notFetched", $0)] } ?? [])
         for (key, value) in counts {
             append(separator)
             appendJSON(key)

@@ -1,6 +1,7 @@
+import MCAModel
 import Foundation
 
-/// Publishes a report folder atomically (SPEC 4): readers of `DIR/<name>` and `DIR/latest` see the
+/// Publishes a report folder atomically (README, "Reports"): readers of `DIR/<name>` and `DIR/latest` see the
 /// previous complete report or the new complete one, never a partial or mixed one.
 public enum ReportPublisher {
     /// The symlink that names the newest report.

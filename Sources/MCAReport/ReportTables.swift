@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// Where a table row writes its cells: CSV fields (`TextBuffer`) or spreadsheet cells (`XLSXRowCells`).
@@ -53,10 +52,10 @@ protocol TableSink {
     mutating func write<Row>(_ table: ReportTable<Row, Cells>, rows: some Sequence<Row>) throws
 }
 
-/// The lists of SPEC 4 that are written as tables: one CSV file each, one sheet each in report.xlsx.
+/// The report lists (README, "Reports") that are written as tables: one CSV file each, one sheet each in report.xlsx.
 /// Reports/README.md documents every column; keep it in step with the tables here.
 enum ReportList: CaseIterable, Sendable {
-    case customers, blockedNewOrders, blockedSeatChanges, invalidConfirmations, orderViolations, dataQuality
+    case customers, blockedNewOrders, blockedSeatChanges, invalidConfirmations, orderViolations, dataQuality, resellers
 
     var csvFileName: String {
         switch self {
@@ -66,6 +65,7 @@ enum ReportList: CaseIterable, Sendable {
         case .invalidConfirmations: return "invalid-confirmations.csv"
         case .orderViolations: return "order-violations.csv"
         case .dataQuality: return "data-quality.csv"
+        case .resellers: return "resellers.csv"
         }
     }
 
@@ -78,6 +78,7 @@ enum ReportList: CaseIterable, Sendable {
         case .invalidConfirmations: return "Invalid confirmations"
         case .orderViolations: return "Order violations"
         case .dataQuality: return "Data quality"
+        case .resellers: return "By reseller"
         }
     }
 
@@ -86,7 +87,7 @@ enum ReportList: CaseIterable, Sendable {
         let customers = context.result.customers
         switch self {
         case .customers:
-            try sink.write(ReportTables.customers(customers), rows: customers.indices)
+            try sink.write(ReportTables.customers(customers, context.result.resellers), rows: customers.indices)
         case .blockedNewOrders:
             try sink.write(ReportTables.blockedNewOrders(customers),
                            rows: customers.indices.lazy.filter { customers.brief($0).newOrders.isBlocking })
@@ -101,15 +102,19 @@ enum ReportList: CaseIterable, Sendable {
         case .dataQuality:
             let findings = context.result.dataQuality
             try sink.write(ReportTables.dataQuality(context.redactor), rows: findings)
+        case .resellers:
+            let rows = context.result.resellers.rows
+            try sink.write(ReportTables.resellers(rows), rows: rows.indices)
         }
     }
 }
 
 /// The columns of each list and what goes in them, for every format.
 enum ReportTables {
-    static func customers<Cells>(_ customers: CustomerOutcomes) -> ReportTable<Int, Cells> {
+    static func customers<Cells>(_ customers: CustomerOutcomes, _ resellers: ResellerResults) -> ReportTable<Int, Cells> {
         ReportTable(columns: ["customerId", "companyName", "domain", "cloud", "status", "reasons", "confirmedOn",
-                              "newOrders", "seatChanges", "daysToCutover", "seatBasedSubscriptions", "seats"]) { t, i in
+                              "newOrders", "seatChanges", "daysToCutover", "seatBasedSubscriptions", "seats",
+                              "resellers"]) { t, i in
             customers.withView(i) { c in
                 t.text(utf8: c.customerId)
                 t.text(utf8: c.companyName)
@@ -124,6 +129,7 @@ enum ReportTables {
                 t.number(c.subscriptions.count)
                 t.number(c.seats)
             }
+            t.list(resellers.resellers(at: i).lazy.map { resellers.ids[Int($0)] })
         }
     }
 
@@ -182,7 +188,7 @@ enum ReportTables {
     /// - Parameter companies: asked in row order, which is the order it needs.
     static func orderViolations<Cells>(_ companies: CompanyLookup) -> ReportTable<Violation, Cells> {
         ReportTable(columns: ["customerId", "companyName", "orderId", "lineItemNumber", "creationDate", "subscriptionId",
-                              "offerId", "quantity", "code"]) { t, v in
+                              "offerId", "quantity", "code", "resellerId"]) { t, v in
             t.text(v.customerId)
             t.text(companies.companyName(of: v.customerId))
             t.text(v.orderId)
@@ -192,6 +198,7 @@ enum ReportTables {
             t.text(v.offerId)
             t.number(v.quantity)
             t.text(Violation.code)
+            t.text(v.resellerId)
         }
     }
 
@@ -206,7 +213,7 @@ enum ReportTables {
     }
 }
 
-/// The spreadsheet formula rule of SPEC 4: a cell starting with `=`, `+`, `-`, `@`, tab or carriage
+/// The spreadsheet formula rule (docs/security.md): a cell starting with `=`, `+`, `-`, `@`, tab or carriage
 /// return would run as a formula, so CSV and xlsx cells prefix it with `'`.
 @inline(__always)
 func startsFormula(_ first: UInt8) -> Bool {

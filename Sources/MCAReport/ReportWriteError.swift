@@ -1,3 +1,4 @@
+import MCAModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,8 +1,7 @@
 import Foundation
-import MCAEvaluate
 import MCAModel
 
-/// A family of report files that `--report` selects (SPEC 4).
+/// A family of report files that `--report` selects (README, "Reports").
 public enum ReportFormat: String, CaseIterable, Sendable {
     /// `report.json`.
     case json
@@ -15,8 +14,58 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     /// `report.xlsx`, one sheet per CSV list; not in the default set (`--report ...,xlsx`).
     case xlsx
 
-    /// What a run writes when `--report` is not given: SPEC 4's json, html, md and csv.
+    /// What a run writes when `--report` is not given: the json, html, md and csv reports.
     public static let defaultFormats: Set<ReportFormat> = [.json, .html, .md, .csv]
+
+    /// The writer of this format's files.
+    var formatter: any ReportFormatter.Type {
+        switch self {
+        case .json: ReportJSON.self
+        case .html: HTMLReport.self
+        case .md: SummaryMarkdown.self
+        case .csv: CSVReports.self
+        case .xlsx: XLSXReport.self
+        }
+    }
+
+    /// When its files are started: the largest first, so the long ones start while the short ones
+    /// fill the other core.
+    var writingRank: Int {
+        switch self {
+        case .xlsx: 0
+        case .json: 1
+        case .csv: 2
+        case .html: 3
+        case .md: 4
+        }
+    }
+}
+
+/// The writer of one report format, one type per format (`ReportFormat.formatter`).
+protocol ReportFormatter: SendableMetatype {
+    /// The files of this format, each with what writes it from the run's `context`.
+    static func jobs(_ context: ReportContext) -> [ReportJob]
+}
+
+/// A format of one file: its name and its writer.
+protocol SingleFileReportFormatter: ReportFormatter {
+    static var fileName: String { get }
+    static func write(_ context: ReportContext, to file: ReportFile) throws
+}
+
+extension SingleFileReportFormatter {
+    static func jobs(_ context: ReportContext) -> [ReportJob] {
+        [ReportJob(name: fileName) { try write(context, to: $0) }]
+    }
+}
+
+extension ReportJSON: SingleFileReportFormatter {}
+extension HTMLReport: SingleFileReportFormatter {}
+extension SummaryMarkdown: SingleFileReportFormatter {}
+extension XLSXReport: SingleFileReportFormatter {}
+
+extension CSVReports: ReportFormatter {
+    static func jobs(_ context: ReportContext) -> [ReportJob] { files(context).map { ReportJob(name: $0.name, write: $0.write) } }
 }
 
 /// What to write and how.
@@ -27,15 +76,19 @@ public struct ReportOptions: Sendable {
     public var redact: Bool
     /// The version of mca-audit, recorded in `manifest.json` and the HTML footer.
     public var toolVersion: String
+    /// Also write each reseller's files in `resellers/<id>/` (`--split-by reseller`, ResellerSplit.swift).
+    public var splitByReseller: Bool
 
-    public init(formats: Set<ReportFormat> = ReportFormat.defaultFormats, redact: Bool = false, toolVersion: String) {
+    public init(formats: Set<ReportFormat> = ReportFormat.defaultFormats, redact: Bool = false, toolVersion: String,
+                splitByReseller: Bool = false) {
+        self.splitByReseller = splitByReseller
         self.formats = formats
         self.redact = redact
         self.toolVersion = toolVersion
     }
 }
 
-/// Turns an `AuditResult` into the report files of SPEC 4.
+/// Turns an `AuditResult` into the report files (README, "Reports").
 public enum ReportWriter {
     /// Writes the selected files plus `manifest.json` into `directory`, which must exist and be empty.
     ///
@@ -48,24 +101,9 @@ public enum ReportWriter {
     public static func write(_ result: AuditResult, options: ReportOptions, into directory: URL) throws -> [String] {
         let context = ReportContext(result: result, options: options)
         let folder = directory.path
-        // Largest first, so the long ones start while the short ones fill the other core.
-        var jobs: [ReportJob] = []
-        if options.formats.contains(.xlsx) {
-            jobs.append(ReportJob(name: XLSXReport.fileName) { try XLSXReport.write(context, to: $0) })
-        }
-        if options.formats.contains(.json) {
-            jobs.append(ReportJob(name: ReportJSON.fileName) { try ReportJSON.write(context, to: $0) })
-        }
-        if options.formats.contains(.csv) {
-            jobs += CSVReports.files(context).map { ReportJob(name: $0.name, write: $0.write) }
-        }
-        if options.formats.contains(.html) {
-            jobs.append(ReportJob(name: HTMLReport.fileName) { try HTMLReport.write(context, to: $0) })
-        }
-        if options.formats.contains(.md) {
-            jobs.append(ReportJob(name: SummaryMarkdown.fileName) { try SummaryMarkdown.write(context, to: $0) })
-        }
-        let hashes = try ReportJob.run(jobs, in: folder)
+        let jobs = options.formats.sorted { $0.writingRank < $1.writingRank }.flatMap { $0.formatter.jobs(context) }
+        var hashes = try ReportJob.run(jobs, in: folder)
+        if options.splitByReseller { hashes += try ResellerSplit.write(context, into: folder) }
         // A list read back from its spool file in part would make reports that lack rows.
         if let failure = result.violations.failure ?? result.dataQuality.failure {
             throw ReportWriteError(path: folder, reason: failure)

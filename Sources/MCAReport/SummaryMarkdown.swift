@@ -1,4 +1,3 @@
-import MCAEvaluate
 import MCAModel
 
 /// `summary.md`: a short summary to paste into an e-mail or a chat.
@@ -36,6 +35,7 @@ enum SummaryMarkdown {
                 t.append(recent.map { String($0.summary.violations) }.joined(separator: " → "))
                 t.append(").\n")
             }
+            t.append(resellersSection(context))
         }
 
         let customers = result.customers

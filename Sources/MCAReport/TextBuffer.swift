@@ -1,4 +1,5 @@
 import MCAModel
+import MCAStorage
 
 /// Bytes of a report being assembled; the encoders of each format append to it row by row.
 ///

@@ -1,3 +1,4 @@
+import MCAModel
 import Foundation
 
 /// `report.xlsx`: one worksheet per list of `ReportList`, with the columns of the CSV reports,
@@ -20,7 +21,8 @@ enum XLSXReport {
             var sink = XLSXSheetSink(file: part)
             try list.write(context, to: &sink)
             _ = try part.close()
-            sheets.append(XLSXWorkbook.Sheet(name: list.sheetName, partFile: part.path, filterRange: sink.filterRange))
+            sheets.append(XLSXWorkbook.Sheet(name: list.sheetName, head: sink.head, partFile: part.path, tail: sink.tail,
+                                             filterRange: sink.filterRange))
         }
         let archive = folder + "/" + file.name
         try XLSXWorkbook(sheets: sheets).zip(to: archive)

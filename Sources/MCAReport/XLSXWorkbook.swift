@@ -1,3 +1,4 @@
+import MCAModel
 import Foundation
 import ZIPFoundation
 
@@ -7,10 +8,13 @@ import ZIPFoundation
 /// Every zip entry carries the same fixed time and permissions, so the same sheets always give
 /// the same bytes.
 struct XLSXWorkbook {
-    /// A worksheet: its tab name, the file holding its `<worksheet>` XML, and its autoFilter range.
+    /// A worksheet: its tab name, its `<worksheet>` XML (`head`, then the file's rows, then
+    /// `tail`), and its autoFilter range.
     struct Sheet {
         var name: String
+        var head: String
         var partFile: String
+        var tail: String
         var filterRange: String
     }
 
@@ -49,10 +53,28 @@ struct XLSXWorkbook {
                 throw ReportWriteError(path: sheet.partFile, reason: "cannot read the worksheet part")
             }
             defer { try? handle.close() }
-            let size = try handle.seekToEnd()
-            try add("xl/worksheets/sheet\(index + 1).xml", size: Int(size), to: archive, at: archivePath) { position, size in
-                try handle.seek(toOffset: UInt64(position))
-                return try handle.read(upToCount: size) ?? Data()
+            let rows = Int(try handle.seekToEnd())
+            let head = Data(sheet.head.utf8), tail = Data(sheet.tail.utf8)
+            // The provider is asked for consecutive chunks: each is cut from head, rows and tail.
+            try add("xl/worksheets/sheet\(index + 1).xml", size: head.count + rows + tail.count, to: archive, at: archivePath) { position, size in
+                var chunk = Data()
+                var at = Int(position)
+                let end = at + size
+                if at < head.count {
+                    chunk += head.subdata(in: at..<min(end, head.count))
+                    at = min(end, head.count)
+                }
+                if at < end, at < head.count + rows {
+                    try handle.seek(toOffset: UInt64(at - head.count))
+                    let want = min(end, head.count + rows) - at
+                    let read = try handle.read(upToCount: want) ?? Data()
+                    chunk += read
+                    at += read.count
+                }
+                if at < end, at >= head.count + rows {
+                    chunk += tail.subdata(in: (at - head.count - rows)..<min(end - head.count - rows, tail.count))
+                }
+                return chunk
             }
         }
     }
@@ -111,6 +133,8 @@ struct XLSXWorkbook {
             let range = sheet.filterRange.split(separator: ":").map { absolute($0) }.joined(separator: ":")
             xml += "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"\(index)\" hidden=\"1\">"
                 + "'\(sheet.name)'!\(range)</definedName>"
+            // The header row printed at the top of every page.
+            xml += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(index)\">'\(sheet.name)'!$1:$1</definedName>"
         }
         return xml + "</definedNames></workbook>\n"
     }

@@ -11,6 +11,8 @@ struct XLSXRowCells: TableCells {
     /// The 1-based row number of the row being written.
     private(set) var row = 0
     private var column = 0
+    /// The widest cell of each column so far, in characters (`XLSXLayout`).
+    private(set) var widths: [Int] = []
 
     /// Excel's first serial number (1900-03-01 = 61) past its made-up 1900-02-29; earlier dates stay text.
     private static let firstSerialDate = DayDate(daysSinceEpoch: -25_508)
@@ -35,6 +37,7 @@ struct XLSXRowCells: TableCells {
     mutating func text(_ value: String?, style: Int?) {
         defer { column += 1 }
         guard let value, !value.isEmpty else { return }
+        measure(XLSXLayout.characters(value) + (style == XLSXWorkbook.headerStyle ? XLSXLayout.headerExtra : 0))
         openCell(style: style)
         buffer.append(" t=\"inlineStr\"><is><t")
         let edge: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
@@ -49,6 +52,7 @@ struct XLSXRowCells: TableCells {
     mutating func number(_ value: Int?) {
         defer { column += 1 }
         guard let value else { return }
+        measure(String(value).utf8.count)
         openCell(style: nil)
         buffer.append("><v>")
         buffer.append(value)
@@ -59,10 +63,16 @@ struct XLSXRowCells: TableCells {
         guard let value else { return text(nil) }
         guard value >= XLSXRowCells.firstSerialDate else { return text(value.iso) }
         defer { column += 1 }
+        measure(10)
         openCell(style: XLSXWorkbook.dateStyle)
         buffer.append("><v>")
         buffer.append(value.daysSinceEpoch + XLSXRowCells.epochSerial)
         buffer.append("</v></c>")
+    }
+
+    private mutating func measure(_ characters: Int) {
+        while widths.count <= column { widths.append(0) }
+        if characters > widths[column] { widths[column] = characters }
     }
 
     /// `<c r="B7"` and the style, without closing the start tag.
@@ -79,8 +89,11 @@ struct XLSXRowCells: TableCells {
     }
 }
 
-/// Writes a table as one worksheet part, streamed row by row into `file`: the header row frozen
-/// (a pane split below it) and filtered (an autoFilter over every row written).
+/// Writes a table as one worksheet part, streamed row by row into `file` (the `<sheetData>` rows
+/// only: the columns' widths are known once every row is written, and they come before the rows,
+/// so `head` and `tail` are zipped around the file): the header row frozen (a pane split below
+/// it) and filtered (an autoFilter over every row written), columns as wide as their content
+/// (`XLSXLayout`), printed landscape, one page wide, the header row on every page.
 struct XLSXSheetSink: TableSink {
     /// Excel's row limit; a longer list is cut there (the CSV file holds every row).
     static let maxRows = 1_048_576
@@ -91,6 +104,9 @@ struct XLSXSheetSink: TableSink {
     private(set) var columns = 0
     /// Data rows left out at `maxRows`.
     private(set) var rowsLeftOut = 0
+    /// The part's XML before and after the rows of `file`, once `write` is done.
+    private(set) var head = ""
+    private(set) var tail = ""
 
     init(file: ReportFile) { self.file = file }
 
@@ -105,20 +121,6 @@ struct XLSXSheetSink: TableSink {
 
     mutating func write<Row>(_ table: ReportTable<Row, XLSXRowCells>, rows items: some Sequence<Row>) throws {
         columns = table.columns.count
-        try file.append { t in
-            t.append("""
-            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
-            xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-            <sheetViews><sheetView workbookViewId="0">\
-            <pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>\
-            <selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>
-            <sheetFormatPr defaultRowHeight="15"/>
-            <cols><col min="1" max="
-            """)
-            t.append(max(columns, 1))
-            t.append("\" width=\"20\" customWidth=\"1\"/></cols>\n<sheetData>\n")
-        }
         var cells = XLSXRowCells()
         cells.startRow()
         for column in table.columns { cells.text(column, style: XLSXWorkbook.headerStyle) }
@@ -135,11 +137,30 @@ struct XLSXSheetSink: TableSink {
         }
         rows = cells.row
         try flush(&cells)
-        try file.append { t in
-            t.append("</sheetData>\n<autoFilter ref=\"")
-            t.append(filterRange)
-            t.append("\"/>\n</worksheet>\n")
+        var h = TextBuffer()
+        h.append("""
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
+        xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+        <sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>
+        <sheetViews><sheetView workbookViewId="0">\
+        <pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>\
+        <selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>
+        <sheetFormatPr defaultRowHeight="15"/>
+        <cols>
+        """)
+        for (index, characters) in cells.widths.enumerated() {
+            h.append("<col min=\"")
+            h.append(index + 1)
+            h.append("\" max=\"")
+            h.append(index + 1)
+            h.append("\" width=\"")
+            h.append(XLSXLayout.width(characters))
+            h.append("\" customWidth=\"1\"/>")
         }
+        h.append("</cols>\n<sheetData>\n")
+        head = h.text
+        tail = "</sheetData>\n<autoFilter ref=\"" + filterRange + "\"/>\n" + XLSXLayout.printSetup + "</worksheet>\n"
     }
 
     private func flush(_ cells: inout XLSXRowCells) throws {

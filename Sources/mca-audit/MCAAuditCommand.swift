@@ -5,12 +5,12 @@ import MCAModel
 import MCAReport
 
 @main
-struct MCAAuditCommand: ParsableCommand {
+struct MCAAuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mca-audit",
         abstract: "Audit Microsoft Cloud Agreement acceptance confirmations of CSP customers.",
         version: toolVersion,
-        subcommands: [Audit.self, Generate.self, History.self],
+        subcommands: [Audit.self, Fetch.self, Generate.self, History.self],
         defaultSubcommand: nil
     )
 }
@@ -28,6 +28,8 @@ struct Audit: ParsableCommand {
     var orders: [String] = []
     @Option(name: .customLong("subscriptions"), help: ArgumentHelp("Subscriptions export (a snapshot; seats come from it when given); repeatable.", valueName: "file"))
     var subscriptions: [String] = []
+    @Option(name: .customLong("fetched"), help: ArgumentHelp("The exports `mca-audit fetch` wrote into DIR (or DIR/latest), with its fetch-failures.csv.", valueName: "dir"))
+    var fetched: String?
     @Option(name: .customLong("format-of"), help: ArgumentHelp("Format of a file whose extension does not say it.", valueName: "file=csv|xml|json"))
     var formatOf: [String] = []
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Evaluate as of this date (default: the run date).", valueName: "yyyy-mm-dd"))
@@ -52,6 +54,8 @@ struct Audit: ParsableCommand {
     var strict = false
     @Flag(name: .customLong("redact"), help: "Mask contact e-mails and phone numbers in every report.")
     var redact = false
+    @Option(name: .customLong("split-by"), help: ArgumentHelp("Also write each reseller's summary and lists in resellers/<id>/ of the report: reseller.", valueName: "reseller"))
+    var splitBy: String?
     @Option(name: .customLong("history"), help: ArgumentHelp("Run history file (default: DIR/history.sqlite).", valueName: "file"))
     var history: String?
     @Flag(name: .customLong("no-history"), help: "Keep no run history: report.json's changes and trend are null.")
@@ -68,8 +72,8 @@ struct Audit: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        if customers.isEmpty { throw ValidationError("--customers is required") }
-        if orders.isEmpty { throw ValidationError("--orders is required") }
+        if customers.isEmpty && fetched == nil { throw ValidationError("--customers (or --fetched) is required") }
+        if orders.isEmpty && fetched == nil { throw ValidationError("--orders (or --fetched) is required") }
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
         if noHistory && history != nil { throw ValidationError("--history and --no-history exclude each other") }
         if let keep, keep < 1 { throw ValidationError("--keep must be at least 1 (the report just written)") }
@@ -120,6 +124,9 @@ struct Audit: ParsableCommand {
                 formats.insert(f)
             }
         }
+        if let splitBy, splitBy.lowercased() != "reseller" {
+            throw ValidationError("--split-by: unknown value '\(splitBy)' (reseller)")
+        }
         var conditions: Set<FailCondition> = []
         if let failOn {
             for name in failOn.split(separator: ",") {
@@ -136,21 +143,29 @@ struct Audit: ParsableCommand {
         default: throw ValidationError("--delimiter: one ASCII character other than a quote or line break, or 'tab'")
         }
         var inputs: [InputSpec] = []
+        var fetchFailures: String?
         do {
             for (kind, paths) in [(InputKind.customers, customers), (.agreements, agreements), (.subscriptions, subscriptions), (.orders, orders)] {
                 for p in paths { inputs.append(try InputSpec.resolve(kind: kind, path: p, formatOverrides: overrides)) }
             }
+            if let fetched {
+                let found = try FetchedExports.locate(fetched)
+                inputs += found.inputs
+                fetchFailures = found.failures
+            }
         } catch let f as AuditFailure {
             throw failure(f.status, f.message)
         }
-        return AuditConfiguration(
+        var configuration = AuditConfiguration(
             inputs: inputs, asOf: asOfDate, runDate: runDateValue, timeZone: tz, policy: policyValue,
             outDir: URL(fileURLWithPath: out),
-            report: ReportOptions(formats: formats, redact: redact, toolVersion: toolVersion),
+            report: ReportOptions(formats: formats, redact: redact, toolVersion: toolVersion, splitByReseller: splitBy != nil),
             dateFormats: dateFormats, delimiter: delimiterByte, failOn: conditions, strict: strict,
             verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
             showProgress: isatty(STDERR_FILENO) != 0,
             history: noHistory ? .none : history.map { .file($0) } ?? .inOutDir, keep: keep, historyKeep: historyKeep)
+        configuration.fetchFailures = fetchFailures
+        return configuration
     }
 
     private func date(_ text: String, _ option: String) throws -> DayDate {

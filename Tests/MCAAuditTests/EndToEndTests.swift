@@ -20,7 +20,7 @@ func files(in dir: URL) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
 }
 
-/// Runs the built binary as a user would and checks exit codes, stdout and stderr (SPEC 5).
+/// Runs the built binary as a user would and checks exit codes, stdout and stderr (README, "Usage").
 @Suite(.serialized) struct EndToEndTests {
     @Test func fixturesAuditSucceedsAndPointsLatestAtTheReport() throws {
         let tmp = try TemporaryFolder()
@@ -36,7 +36,7 @@ func files(in dir: URL) throws -> [String] {
         #expect(try files(in: report) == [
             "blocked-new-orders.csv", "blocked-seat-changes.csv", "changes.csv", "customers.csv", "data-quality.csv",
             "invalid-confirmations.csv", "manifest.json", "order-violations.csv", "report.html", "report.json",
-            "summary.md",
+            "resellers.csv", "summary.md",
         ])
         let attrs = try FileManager.default.attributesOfItem(atPath: report.appendingPathComponent("report.json").path)
         #expect((attrs[.posixPermissions] as? Int) == 0o640)

@@ -102,7 +102,7 @@ import Testing
     }
 }
 
-/// The headers partners really export (SPEC 2.1).
+/// The headers partners really export (docs/inputs.md, "Field names").
 @Suite struct RealLayoutTests {
     func run(_ agreements: String, _ extra: [String] = []) throws -> (BinaryRun, [String: Any]) {
         let tmp = try TemporaryFolder()

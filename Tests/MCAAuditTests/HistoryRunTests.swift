@@ -61,7 +61,7 @@ func trendCounts(_ report: [String: Any]) -> [String] {
     }
 }
 
-/// Audits over changing exports, night after night, through the built binary (SPEC 6).
+/// Audits over changing exports, night after night, through the built binary (docs/operations.md, "Run history").
 @Suite(.serialized) struct HistoryRunTests {
     static let night1 = (customers: ["A,Alpha Ltd,public", "B,Beta Ltd,public", "C,Gamma Ltd,public", "D,Delta Ltd,public"],
                          agreements: ["A,Ann,Smith,ann@alpha.example,2018-09-01", "D,Dan,Jones,,2018-09-01"],
@@ -375,7 +375,7 @@ struct SplitMix: RandomNumberGenerator {
     }
 }
 
-/// Unattended safety (SPEC 6): the lock, and runs killed at random moments.
+/// Unattended safety (docs/operations.md, "Unattended safety"): the lock, and runs killed at random moments.
 @Suite(.serialized) struct HistoryCrashTests {
     /// What the history says the newest complete run is, and what `latest` shows, must be the same run.
     @discardableResult

@@ -424,7 +424,7 @@ struct FatalCase: CustomTestStringConvertible, Sendable {
         for (file, data) in files where file.hasSuffix(".xlsx") {
             #expect(data.count > 0)
             let entries = try ZipEntries.read(out.appendingPathComponent(file))
-            #expect(entries.count == 11, "\(file): \(entries.keys.sorted())")
+            #expect(entries.count == 12, "\(file): \(entries.keys.sorted())")
             for (entry, bytes) in entries { files["\(file)!\(entry)"] = bytes }
         }
         #expect(files.keys.contains("2018-11-30/report.xlsx!xl/worksheets/sheet4.xml"))

@@ -1,5 +1,6 @@
 @testable import MCAAudit
 import MCAModel
+import MCAStorage
 import Testing
 
 @Suite struct SpoolBudgetTests {

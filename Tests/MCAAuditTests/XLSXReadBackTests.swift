@@ -28,9 +28,11 @@ import Testing
     static let lists = [
         ("Customers", "customers.csv"), ("Blocked new orders", "blocked-new-orders.csv"),
         ("Blocked seat changes", "blocked-seat-changes.csv"), ("Invalid confirmations", "invalid-confirmations.csv"),
-        ("Order violations", "order-violations.csv"), ("Data quality", "data-quality.csv"),
+        ("Order violations", "order-violations.csv"), ("Data quality", "data-quality.csv"), ("By reseller", "resellers.csv"),
     ]
-    static let numberColumns: Set = ["daysToCutover", "seatBasedSubscriptions", "seats", "lineItemNumber", "quantity", "line"]
+    static let numberColumns: Set = ["daysToCutover", "seatBasedSubscriptions", "seats", "lineItemNumber", "quantity", "line",
+                                     "customers", "unconfirmed", "invalid", "blockedNewOrders", "blockedSeatChanges",
+                                     "seatsAffected", "violations"]
     static let dateColumns: Set = ["confirmedOn", "creationDate", "dateAgreed"]
 
     struct Sheet {

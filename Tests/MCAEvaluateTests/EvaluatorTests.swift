@@ -1,6 +1,7 @@
 import Foundation
-import MCAEvaluate
+@testable import MCAEvaluate
 import MCAModel
+import MCAStorage
 import MCATestSupport
 import Testing
 
@@ -341,12 +342,12 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
     @Test func changingAnOutcomeTurnsTheCollectionIntoValues() {
         var (outcomes, _) = finished()
         let before = Array(outcomes)
-        outcomes[2].companyName = "Renamed"
+        outcomes.modify { $0[2].companyName = "Renamed" }
         #expect(outcomes[2].companyName == "Renamed")
         #expect(outcomes.companyName(2) == "Renamed")
         #expect(outcomes.count == 4)
         #expect(Array(outcomes[0..<2]) == Array(before[0..<2]))
-        outcomes.removeAll()
+        outcomes.modify { $0.removeAll() }
         #expect(outcomes.isEmpty)
         // Made on demand or held as values, the same outcomes compare equal; a changed one does not.
         #expect(finished().0 == CustomerOutcomes(before))
@@ -440,33 +441,28 @@ private func line(_ date: String, order: String = "o1", item: Int = 0, sub: Stri
         #expect(e.add(CustomerRow(customerId: "c-2", companyName: "O'Brien & Sons, Ltd", cloud: .public, embedded: nil)) == nil)
         var texts = batches.map { _ in PackedText() }
         let packed = batches.indices.map { b in batches[b].map { PackedOrderLine($0, into: &texts[b]) } }
-        func run(_ b: Int, _ body: ([(OrderLineView, CustomerDirectory.Resolution)]) -> Void) {
+        func run(_ b: Int, _ body: ([OrderLineView], [Int?]) -> Void) {
             texts[b].bytes.withUnsafeBytes { text in
-                body(packed[b].map { p in
-                    let view = OrderLineView(row: p, text: text)
-                    return (view, e.customerDirectory.resolve(view.bytes(p.customerId)))
-                })
+                let views = packed[b].map { OrderLineView(row: $0, text: text) }
+                body(views, e.resolve(views.map { $0.bytes($0.row.customerId) }))
             }
         }
         if interleaved {
             var prepared: [[Evaluator.PreparedLine]] = []
             for b in batches.indices {
-                run(b) { lines in
-                    prepared.append(e.prepare(lines))
-                    #expect(e.add(lines[0].0, customer: lines[0].1, prepared: prepared[b][0]) == nil)
+                run(b) { lines, customers in
+                    prepared.append(e.prepare(lines, customers: customers))
+                    #expect(e.add(lines[0], customer: customers[0], prepared: prepared[b][0]) == nil)
                 }
             }
             for b in batches.indices {
-                run(b) { lines in
-                    for (k, (view, customer)) in lines.enumerated().dropFirst() { #expect(e.add(view, customer: customer, prepared: prepared[b][k]) == nil) }
+                run(b) { lines, customers in
+                    for k in lines.indices.dropFirst() { #expect(e.add(lines[k], customer: customers[k], prepared: prepared[b][k]) == nil) }
                 }
             }
         } else {
             for b in batches.indices {
-                run(b) { lines in
-                    let prepared = e.prepare(lines)
-                    for (k, (view, customer)) in lines.enumerated() { #expect(e.add(view, customer: customer, prepared: prepared[k]) == nil) }
-                }
+                run(b) { lines, _ in #expect(e.add(orderLines: lines).allSatisfy { $0 == nil }) }
             }
         }
         var result: [String: Int] = [:]

@@ -37,6 +37,39 @@ import Testing
         }
     }
 
+    /// One definition for every reader and writer: what the policy writes (`encode`) reads back the
+    /// same (`Policy.load`), every key included, and report.json writes the same keys in `Policy.Key` order.
+    @Test func writtenPolicyReadsBackWithEveryKey() throws {
+        var policy = Policy.default
+        policy.acceptedTemplateIds = ["tpl-1", "tpl-2"]
+        policy.acceptedOnOrAfter = DayDate(iso: "2019-06-01")
+        policy.supportedClouds = [.public, .usgovernment]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let written = try encoder.encode(policy)
+        #expect(try Policy.load(json: written) == policy)
+        let keys = try #require(JSONSerialization.jsonObject(with: written) as? [String: Any]).keys.sorted()
+        #expect(keys == (Policy.Key.allCases.map(\.rawValue) + ["version"]).sorted())
+        // Keys not in a file keep the base policy's values; an explicit null unsets an optional one.
+        let partial = try Policy.load(json: Data(#"{"version":1,"acceptedOnOrAfter":null,"authorizedRoles":["AdminAgent"]}"#.utf8), base: policy)
+        #expect(partial.acceptedOnOrAfter == nil && partial.acceptedTemplateIds == ["tpl-1", "tpl-2"] && partial.authorizedRoles == ["AdminAgent"])
+    }
+
+    @Test func wrongValuesNameTheirKey() {
+        for (json, message) in [(#"{"version":1,"agreementType":""}"#, "'agreementType' must be a non-empty string"),
+                                (#"{"version":1,"authorizedRoles":"AdminAgent"}"#, "'authorizedRoles' must be an array of strings"),
+                                (#"{"version":1,"mandatoryFrom":"7/11/2018"}"#, "'mandatoryFrom' must be a date YYYY-MM-DD"),
+                                (#"{"version":1,"supportedClouds":["moon"]}"#, "'supportedClouds': unknown cloud 'moon' (public, germany, china, usgovernment)"),
+                                (#"{"agreementType":"MCA"}"#, "missing 'version' (this build reads version 1)")] {
+            do {
+                _ = try load(json)
+                Issue.record("\(json) loaded")
+            } catch {
+                #expect("\(error)" == message)
+            }
+        }
+    }
+
     /// Agreement rows are judged as bytes (`Policy.counts(_:typeKey:)` through `hasNormalizedKey`):
     /// the same verdicts as comparing `normalizedKey`s, for every spelling.
     @Test(arguments: ["MicrosoftCloudAgreement", "microsoft-cloud agreement", " Microsoft Cloud Agreement ", "MicrosoftCloudAgreementX",

@@ -115,7 +115,7 @@ import Testing
         ])
     }
 
-    /// Bad rows exist (every kind of SPEC 3.6 the generator plants) but stay a small share.
+    /// Bad rows exist (every kind of docs/inputs.md's "Data quality" the generator plants) but stay a small share.
     @Test func badRowsAreFewButPresent() throws {
         let g = try Generated(GenerateOptions(customers: 5_000, orderLines: 50_000, seed: 1))
         defer { g.remove() }

@@ -2,6 +2,7 @@ import Foundation
 import MCAEvaluate
 import MCAHistory
 import MCAModel
+import MCAStorage
 import MCATestSupport
 import Testing
 
@@ -132,7 +133,9 @@ func ids(_ list: [CustomerChange]) -> [String] { list.map(\.customerId) }
         #expect(run.summary == r.summary)
         #expect(run.inputs.map(\.sha256) == ["ab"])
         #expect(run.inputs.map(\.path) == ["c.csv"])
-        #expect(run.policyJSON == #"{"agreementType":"MicrosoftCloudAgreement","authorizedRoles":["AdminAgent","SalesAgent"],"availableFrom":"2018-08-07","mandatoryFrom":"2018-11-07","supportedClouds":["public"]}"#)
+        #expect(run.policyJSON == #"{"acceptedOnOrAfter":null,"acceptedTemplateIds":null,"agreementType":"MicrosoftCloudAgreement","authorizedRoles":["AdminAgent","SalesAgent"],"availableFrom":"2018-08-07","mandatoryFrom":"2018-11-07","supportedClouds":["public"],"version":1}"#)
+        // Stored in the policy file's own form: it reads back as the run's policy.
+        #expect(try Policy.load(json: Data(run.policyJSON.utf8)) == .default)
         let b = try history.customerHistory("B")
         #expect(b.count == 1)
         #expect(b.first?.customerId == "b")

@@ -55,7 +55,7 @@ private func unterminatedMessage(_ line: Int) -> String {
 }
 
 /// Inputs written to hurt: the readers must not crash, hang, grow without bound, read outside
-/// the file or lose a row silently (SPEC 2.2, 2.4, 3.6). Complements the per-reader suites,
+/// the file or lose a row silently (docs/inputs.md). Complements the per-reader suites,
 /// which cover the ordinary shapes and the first layer of these attacks.
 @Suite struct HostileInputTests {
     // MARK: - CSV: quotes

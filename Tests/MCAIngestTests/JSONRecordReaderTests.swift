@@ -3,7 +3,7 @@ import MCAModel
 import MCATestSupport
 @testable import MCAIngest
 
-/// The streaming JSON reader (SPEC 2.4, 3.6). Most inputs are fed 5 bytes at a time so that
+/// The streaming JSON reader (docs/inputs.md). Most inputs are fed 5 bytes at a time so that
 /// every kind of token straddles a read.
 @Suite struct JSONRecordReaderTests {
     // MARK: Helpers

@@ -37,6 +37,12 @@ import Testing
         return beforeNote.components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
     }
 
+    /// The README's table of record defects lists every `Defect`, in the order reports list them.
+    @Test func theDefectTableIsTheDefects() {
+        let listed = Self.table(after: "Record defects (a record without any is valid):").flatMap { Self.names($0[0]) }
+        #expect(listed == Defect.allCases.map(\.rawValue))
+    }
+
     @Test func theAliasTableIsTheSchemas() throws {
         let rows = Self.table(after: "## Field names", in: Self.inputs)
         #expect(rows.count > 30)

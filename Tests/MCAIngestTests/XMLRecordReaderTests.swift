@@ -48,7 +48,7 @@ private func failure(of xml: String, _ schema: Schema = .customers, sourceChunk:
 private let sourceChunks = [1 << 20, 7]
 
 @Suite struct XMLRecordReaderTests {
-    // MARK: SPEC 2.4 shapes
+    // MARK: XML and JSON shapes (docs/inputs.md)
 
     static let customersXML = """
         <?xml version="1.0" encoding="UTF-8"?>

@@ -9,13 +9,13 @@ import Testing
         let (folder, _) = try writeReports()
         defer { folder.cleanUp() }
         #expect(try folder.csvLines("customers.csv") == [
-            "customerId,companyName,domain,cloud,status,reasons,confirmedOn,newOrders,seatChanges,daysToCutover,seatBasedSubscriptions,seats",
-            #"c-001,"Contoso, Ltd.",contoso.com,public,CONFIRMED,,2018-09-01,ALLOWED,ALLOWED,,1,10"#,
-            #"c-002,"Fabrikam ""Quoted"" Café",,public,UNCONFIRMED,NO_CONFIRMATION,,BLOCKED,BLOCKED,,2,30"#,
-            #"c-003,"'=HYPERLINK(""evil.example"",""Click"")",tailspin.example,public,INVALID,MISSING_LAST_NAME;INVALID_DATE,,BLOCKED,BLOCKED,,1,7"#,
-            "c-004,Tailwind GmbH,,germany,OUT_OF_SCOPE,CLOUD_NOT_SUPPORTED,,ALLOWED,NONE,,0,0",
-            "c-005,'-Northwind *Traders* [x](y) | a_b,,public,UNCONFIRMED,NO_CONFIRMATION,,BLOCKED,NONE,,0,0",
-            "c-006,<script>alert(1)</script>,,public,UNCONFIRMED,NO_CONFIRMATION,,BLOCKED,NONE,,0,0",
+            "customerId,companyName,domain,cloud,status,reasons,confirmedOn,newOrders,seatChanges,daysToCutover,seatBasedSubscriptions,seats,resellers",
+            #"c-001,"Contoso, Ltd.",contoso.com,public,CONFIRMED,,2018-09-01,ALLOWED,ALLOWED,,1,10,"#,
+            #"c-002,"Fabrikam ""Quoted"" Café",,public,UNCONFIRMED,NO_CONFIRMATION,,BLOCKED,BLOCKED,,2,30,"#,
+            #"c-003,"'=HYPERLINK(""evil.example"",""Click"")",tailspin.example,public,INVALID,MISSING_LAST_NAME;INVALID_DATE,,BLOCKED,BLOCKED,,1,7,"#,
+            "c-004,Tailwind GmbH,,germany,OUT_OF_SCOPE,CLOUD_NOT_SUPPORTED,,ALLOWED,NONE,,0,0,",
+            "c-005,'-Northwind *Traders* [x](y) | a_b,,public,UNCONFIRMED,NO_CONFIRMATION,,BLOCKED,NONE,,0,0,",
+            "c-006,<script>alert(1)</script>,,public,UNCONFIRMED,NO_CONFIRMATION,,BLOCKED,NONE,,0,0,",
         ])
     }
 
@@ -40,7 +40,7 @@ import Testing
         #expect(try folder.csvLines("blocked-seat-changes.csv")[1]
             == #"c-002,"Fabrikam ""Quoted"" Café",UNCONFIRMED,BLOCKED_AT_CUTOVER,sub-2a,O365_E5,Office 365 E5,25,37"#)
         #expect(try folder.csvLines("order-violations.csv") == [
-            "customerId,companyName,orderId,lineItemNumber,creationDate,subscriptionId,offerId,quantity,code",
+            "customerId,companyName,orderId,lineItemNumber,creationDate,subscriptionId,offerId,quantity,code,resellerId",
         ])
     }
 
@@ -66,12 +66,14 @@ import Testing
 
     @Test func dateAgreedIsISOOrTheRawTextOrEmpty() throws {
         var result = SampleAudit.result()
-        result.customers[2].newestRecord?.dateAgreed = .date(SampleAudit.date("2019-01-02"))
-        result.customers[2].newestRecord?.phoneNumber = nil
-        var second = result.customers[2]
-        second.customerId = "c-003b"
-        second.newestRecord = ConfirmationRecord(firstName: "Bo", email: "not-an-address")
-        result.customers.insert(second, at: 3)
+        result.customers.modify { all in
+            all[2].newestRecord?.dateAgreed = .date(SampleAudit.date("2019-01-02"))
+            all[2].newestRecord?.phoneNumber = nil
+            var second = all[2]
+            second.customerId = "c-003b"
+            second.newestRecord = ConfirmationRecord(firstName: "Bo", email: "not-an-address")
+            all.insert(second, at: 3)
+        }
         let (folder, _) = try writeReports(result)
         defer { folder.cleanUp() }
         let lines = try folder.csvLines("invalid-confirmations.csv")
@@ -84,8 +86,8 @@ import Testing
         let (folder, _) = try writeReports()
         defer { folder.cleanUp() }
         #expect(try folder.csvLines("order-violations.csv") == [
-            "customerId,companyName,orderId,lineItemNumber,creationDate,subscriptionId,offerId,quantity,code",
-            #"c-002,"Fabrikam ""Quoted"" Café",ord-9,1,2018-11-07,sub-2a,O365_E5,5,ORDER_WITHOUT_CONFIRMATION"#,
+            "customerId,companyName,orderId,lineItemNumber,creationDate,subscriptionId,offerId,quantity,code,resellerId",
+            #"c-002,"Fabrikam ""Quoted"" Café",ord-9,1,2018-11-07,sub-2a,O365_E5,5,ORDER_WITHOUT_CONFIRMATION,"#,
         ])
     }
 
@@ -103,7 +105,7 @@ import Testing
         let (folder, files) = try writeReports()
         defer { folder.cleanUp() }
         let csvFiles = files.filter { $0.hasSuffix(".csv") }
-        #expect(csvFiles.count == 6)
+        #expect(csvFiles.count == 7)
         for name in csvFiles {
             let bytes = [UInt8](try folder.data(name))
             #expect(Array(bytes.prefix(3)) != [0xEF, 0xBB, 0xBF], "\(name)")

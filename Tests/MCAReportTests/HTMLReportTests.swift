@@ -1,6 +1,7 @@
 import Foundation
 import MCAEvaluate
 import MCAModel
+import MCAStorage
 import Testing
 @testable import MCAReport
 
@@ -35,7 +36,7 @@ import Testing
 
     @Test func thePageLoadsNothingFromTheNetwork() throws {
         var result = SampleAudit.result()
-        result.customers[1].companyName = "Evil https://evil.example/x.js <img src=//evil.example/p>"
+        result.customers.modify { $0[1].companyName = "Evil https://evil.example/x.js <img src=//evil.example/p>" }
         let html = try page(result)
         #expect(html.contains("Evil https://evil.example/x.js &lt;img src=//evil.example/p&gt;"))
         // The only URL-looking text is that escaped company name, always inside a cell.

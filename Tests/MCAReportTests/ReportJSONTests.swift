@@ -104,10 +104,10 @@ import Testing
         let lines = text.components(separatedBy: "\n")
         let topLevel = lines.filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
         #expect(topLevel == ["schemaVersion", "asOf", "runDate", "phase", "policy", "summary", "seatsSource", "notices",
-                             "customers", "violations", "dataQuality", "inputs", "changes", "trend"])
+                             "resellers", "customers", "violations", "dataQuality", "inputs", "changes", "trend"])
         #expect(lines.contains(#"    "byStatus": {"CONFIRMED": 1, "UNCONFIRMED": 3, "INVALID": 1, "OUT_OF_SCOPE": 1},"#))
-        #expect(lines.contains(#"    {"customerId": "c-002", "companyName": "Fabrikam \"Quoted\" Café", "cloud": "public", "status": "UNCONFIRMED", "reasons": ["NO_CONFIRMATION"], "confirmedOn": null, "newOrders": "BLOCKED", "seatChanges": "BLOCKED", "daysToCutover": null, "seatBasedSubscriptions": [{"subscriptionId": "sub-2a", "offerId": "O365_E5", "seats": 25}, {"subscriptionId": null, "offerId": "EMS", "seats": 5}]},"#))
-        #expect(lines.contains(#"    {"customerId": "c-002", "orderId": "ord-9", "lineItemNumber": 1, "creationDate": "2018-11-07", "code": "ORDER_WITHOUT_CONFIRMATION"}"#))
+        #expect(lines.contains(#"    {"customerId": "c-002", "companyName": "Fabrikam \"Quoted\" Café", "cloud": "public", "status": "UNCONFIRMED", "reasons": ["NO_CONFIRMATION"], "confirmedOn": null, "newOrders": "BLOCKED", "seatChanges": "BLOCKED", "daysToCutover": null, "seatBasedSubscriptions": [{"subscriptionId": "sub-2a", "offerId": "O365_E5", "seats": 25}, {"subscriptionId": null, "offerId": "EMS", "seats": 5}], "resellers": []},"#))
+        #expect(lines.contains(#"    {"customerId": "c-002", "orderId": "ord-9", "lineItemNumber": 1, "creationDate": "2018-11-07", "code": "ORDER_WITHOUT_CONFIRMATION", "resellerId": null}"#))
         #expect(text.hasPrefix("{\n  \"schemaVersion\": 1,\n  \"asOf\": \"2018-11-07\",\n"))
         #expect(text.hasSuffix("\n  ],\n  \"changes\": null,\n  \"trend\": null\n}\n"))
     }
@@ -225,7 +225,7 @@ import Testing
         defer { folder.cleanUp() }
         #expect(files == ["blocked-new-orders.csv", "blocked-seat-changes.csv", "customers.csv", "data-quality.csv",
                           "invalid-confirmations.csv", "manifest.json", "order-violations.csv", "report.html",
-                          "report.json", "summary.md"])
+                          "report.json", "resellers.csv", "summary.md"])
         let manifest = try object(folder.data("manifest.json"))
         #expect(manifest["toolVersion"] as? String == "0.1.0")
         #expect(manifest["asOf"] as? String == "2018-11-07")
@@ -255,7 +255,7 @@ import Testing
         let text = try folder.text("manifest.json")
         let order = hashes.keys.sorted().compactMap { text.range(of: "\"\($0)\": ")?.lowerBound }
         #expect(order == order.sorted())
-        #expect(order.count == 9)
+        #expect(order.count == 10)
     }
 
     @Test func onlyTheSelectedFormatsAreWritten() throws {
@@ -288,7 +288,7 @@ import Testing
                 umask(mask)
                 let (folder, files) = try writeReports()
                 defer { folder.cleanUp() }
-                guard files.count == 10 else { exit(2) }
+                guard files.count == 11 else { exit(2) }
                 for name in files where try folder.mode(name) != 0o640 { exit(3) }
             }
         }

@@ -49,7 +49,7 @@ import Testing
         for name in try entries(final) {
             #expect(try mode(final.appendingPathComponent(name)) == 0o640, "\(name)")
         }
-        #expect(try entries(final).count == 10)
+        #expect(try entries(final).count == 11)
     }
 
     /// In a child process, because the umask is global to the process and other tests run alongside.

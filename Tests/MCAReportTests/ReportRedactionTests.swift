@@ -8,7 +8,7 @@ import Testing
     @Test func redactMasksContactsInEveryFile() throws {
         let (folder, files) = try writeReports(options: ReportOptions(redact: true, toolVersion: "0.1.0"))
         defer { folder.cleanUp() }
-        #expect(files.count == 10)
+        #expect(files.count == 11)
         for name in files {
             let text = try folder.text(name)
             for secret in ["jane.doe", "jane.doe@", "bob.smith", "ann.lee", "555 0145", "5550145", "0145", "555 0199"] {

@@ -1,6 +1,7 @@
 import Foundation
 import MCAEvaluate
 import MCAModel
+import MCAStorage
 import MCAReport
 import MCATestSupport
 import Testing

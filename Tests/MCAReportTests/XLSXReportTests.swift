@@ -71,7 +71,7 @@ import Testing
         #expect(entries.keys.sorted() == [
             "[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/workbook.xml",
             "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml",
-            "xl/worksheets/sheet4.xml", "xl/worksheets/sheet5.xml", "xl/worksheets/sheet6.xml",
+            "xl/worksheets/sheet4.xml", "xl/worksheets/sheet5.xml", "xl/worksheets/sheet6.xml", "xl/worksheets/sheet7.xml",
         ])
         let text = entries.mapValues { String(decoding: $0, as: UTF8.self) }
         let workbook = try #require(text["xl/workbook.xml"])
@@ -79,10 +79,10 @@ import Testing
             #expect(workbook.contains("<sheet name=\"\(list.sheetName)\" sheetId=\"\(index + 1)\" r:id=\"rId\(index + 1)\"/>"))
             #expect(text["[Content_Types].xml"]?.contains("/xl/worksheets/sheet\(index + 1).xml") == true)
         }
-        #expect(workbook.contains("'Customers'!$A$1:$L$7</definedName>"))
+        #expect(workbook.contains("'Customers'!$A$1:$M$7</definedName>"))
         let customers = try #require(text["xl/worksheets/sheet1.xml"])
         #expect(customers.contains(#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#))
-        #expect(customers.contains(#"<autoFilter ref="A1:L7"/>"#))
+        #expect(customers.contains(#"<autoFilter ref="A1:M7"/>"#))
         #expect(customers.contains(#"<c r="A1" s="2" t="inlineStr"><is><t>customerId</t></is></c>"#))
         #expect(customers.contains(#"<c r="G2" s="1"><v>43344</v></c>"#), "confirmedOn 2018-09-01 as a date serial")
         #expect(customers.contains(#"<c r="L3"><v>30</v></c>"#), "seats as a number")

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MCAModel
+import MCAStorage
 import MCATestSupport
 import Testing
 

@@ -4,7 +4,7 @@ import Foundation
 /// customers: order-line violations and data-quality findings. A wrong customers export makes
 /// every order line a finding; a partner that never confirmed makes most of them violations. So
 /// they are kept in memory up to a budget and beyond it in an unnamed file beside the reports
-/// (SPEC 7: memory never grows with the number of order lines).
+/// (docs/performance.md: memory never grows with the number of order lines).
 ///
 /// A `SpoolWriter` takes the rows; `sealed()` gives them back in the order they came and
 /// `sealed(key:sortedBy:)` sorted (each spilled chunk is sorted as bytes and rewritten in place,

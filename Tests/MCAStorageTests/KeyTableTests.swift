@@ -5,6 +5,7 @@ import Darwin
 #endif
 @testable import MCAEvaluate
 import MCAModel
+import MCAStorage
 import Testing
 
 private func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
@@ -62,7 +63,7 @@ private func insert(_ t: inout KeyTable, _ key: String, owner: UInt32 = 0) -> In
         #expect(find(t, "d7d81100-b626-4fb5-8892-5c49e3180bc8") == 0)
         #expect(find(t, "D7D81100-B626-4FB5-8892-5C49E3180BC8") == 0)
         #expect(find(t, "SOCIéTé") == 1)
-        // Non-ASCII letters are not folded (SPEC 2.1: ASCII case only).
+        // Non-ASCII letters are not folded (docs/inputs.md, "Field names": ASCII case only).
         #expect(find(t, "SOCIÉTÉ") == nil)
         #expect(find(t, "d7d81100-b626-4fb5-8892-5c49e3180bc") == nil)
         #expect(find(t, "") == nil)
@@ -192,7 +193,7 @@ private extension String {
 }
 
 @Suite struct EmailRuleTests {
-    /// The rule as SPEC 3.3 words it, on Characters: the fast ASCII path must agree with it.
+    /// The rule as the README words it, on Characters: the fast ASCII path must agree with it.
     private func reference(_ email: String) -> Bool {
         guard email.utf8.count <= 254, !email.contains(where: \.isWhitespace) else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)

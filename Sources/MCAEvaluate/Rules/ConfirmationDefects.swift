@@ -1,6 +1,6 @@
 import MCAModel
 
-/// The defect checks of one confirmation record (SPEC 3.3 step 3), one function each. Records are
+/// The defect checks of one confirmation record (README, "Statuses": record defects), one function each. Records are
 /// checked as bytes (`ConfirmationView`): a million agreement rows make no String here.
 public struct ConfirmationRules: Sendable {
     public let policy: Policy

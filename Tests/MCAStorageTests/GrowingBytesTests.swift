@@ -1,4 +1,5 @@
 import MCAModel
+import MCAStorage
 import Testing
 
 private func bytes(_ b: GrowingBytes) -> [UInt8] { b.withUnsafeBytes { Array($0) } }
