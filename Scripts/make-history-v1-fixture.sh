@@ -70,5 +70,6 @@ import json, sys
 report = json.load(open(sys.argv[1]))
 print(json.dumps({"changes": report["changes"], "trend": report["trend"]}, indent=2, sort_keys=True, ensure_ascii=False))
 PY
-cp "$work/in/agreements-other.csv" "$fixture/agreements-other.csv"
+# The next run's inputs, kept beside it: the test reruns it even when Fixtures/*.csv change.
+cp "$work/in/agreements-other.csv" Fixtures/customers.csv Fixtures/orders.csv "$fixture/"
 echo "wrote $fixture with $("$bin" --version 2>/dev/null || echo "$bin")" >&2

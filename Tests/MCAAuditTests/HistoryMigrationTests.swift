@@ -62,9 +62,11 @@ import Testing
         let history = try copyOfTheFixture(tmp)
         let out = tmp.url.appendingPathComponent("next")
         let run = try MCAAuditBinary.run([
-            "audit", "--customers", "Fixtures/customers.csv",
+            // The exports as they were when the fixture was made (Fixtures/*.csv may change since).
+            "audit", "--customers", HistoryMigrationTests.fixture.appendingPathComponent("customers.csv").path,
             "--agreements", HistoryMigrationTests.fixture.appendingPathComponent("agreements-other.csv").path,
-            "--orders", "Fixtures/orders.csv", "--as-of", "2018-12-01", "--run-date", "2018-12-01",
+            "--orders", HistoryMigrationTests.fixture.appendingPathComponent("orders.csv").path,
+            "--as-of", "2018-12-01", "--run-date", "2018-12-01",
             "--out", out.path, "--history", history.path, "--quiet",
         ])
         #expect(run.status == 0, "\(run.stderr)")
