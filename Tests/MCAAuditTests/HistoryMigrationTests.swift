@@ -87,7 +87,7 @@ func runPython3(_ script: String, _ arguments: String...) throws -> String {
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    let data = pipe.fileHandleForReading.readAllRetryingInterrupts()
     process.waitUntilExit()
     try #require(process.terminationStatus == 0)
     return String(decoding: data, as: UTF8.self)

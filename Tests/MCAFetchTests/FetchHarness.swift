@@ -50,7 +50,7 @@ final class TestPartnerCenter {
     /// Stops the server and returns its counters.
     func stop() throws -> [String: Any] {
         try input.fileHandleForWriting.close()
-        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        let rest = output.fileHandleForReading.readAllRetryingInterrupts()
         process.waitUntilExit()
         let last = rest.split(separator: 0x0A).last.map { Data($0) } ?? Data()
         return (try JSONSerialization.jsonObject(with: last) as? [String: Any]) ?? [:]
@@ -116,8 +116,8 @@ enum Fetcher {
     static func run(_ arguments: [String], environment: [String: String] = Fetcher.environment(), in dir: URL,
                     executable: URL = MCAAuditBinary.url) throws -> BinaryRun {
         let p = try start(arguments, environment: environment, in: dir, executable: executable)
-        let out = p.stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = p.stderr.fileHandleForReading.readDataToEndOfFile()
+        let out = p.stdout.fileHandleForReading.readAllRetryingInterrupts()
+        let err = p.stderr.fileHandleForReading.readAllRetryingInterrupts()
         p.process.waitUntilExit()
         return BinaryRun(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                          stderr: String(decoding: err, as: UTF8.self))

@@ -91,8 +91,8 @@ import Testing
                 kills += 1
             }
             p.process.waitUntilExit()
-            _ = p.stdout.fileHandleForReading.readDataToEndOfFile()
-            _ = p.stderr.fileHandleForReading.readDataToEndOfFile()
+            _ = p.stdout.fileHandleForReading.readAllRetryingInterrupts()
+            _ = p.stderr.fileHandleForReading.readAllRetryingInterrupts()
             if p.process.terminationReason == .exit { finished = p.process.terminationStatus }
             // Whatever `latest` names is complete.
             let latest = out.appendingPathComponent("latest")

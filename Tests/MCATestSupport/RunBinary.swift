@@ -14,8 +14,8 @@ public struct BinaryRun: Sendable {
 
     /// Waits for a started process and collects its status and output.
     static func finish(_ p: (process: Process, stdout: Pipe, stderr: Pipe)) -> BinaryRun {
-        let out = p.stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = p.stderr.fileHandleForReading.readDataToEndOfFile()
+        let out = p.stdout.fileHandleForReading.readAllRetryingInterrupts()
+        let err = p.stderr.fileHandleForReading.readAllRetryingInterrupts()
         p.process.waitUntilExit()
         return BinaryRun(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                          stderr: String(decoding: err, as: UTF8.self))
