@@ -14,6 +14,9 @@
 # timing, so every run reads them from the page cache; nothing is dropped from it.
 # Prints two Markdown tables on stdout (also saved to bench-data/results.md); progress on stderr.
 #
+# The tables also replace the part of docs/performance.md between its "bench.sh: begin" and
+# "bench.sh: end" markers (BENCH_NO_DOCS=1: leave the page alone), with the date and commit.
+#
 # Environment: BENCH_XML_ALL=1 (XML at every size), BENCH_NO_DUCKDB=1 (skip DuckDB),
 # BENCH_SCRATCH_PATH=DIR (swift build --scratch-path, default .build), BENCH_RUNS=N (default 1:
 # every measurement N times, mca-audit and DuckDB alternating; the tables give the median wall
@@ -194,3 +197,23 @@ done
     echo "$duckdb_table"
   fi
 } | tee "$data/results.md"
+
+# The current table of docs/performance.md is this run's.
+if [ "${BENCH_NO_DOCS:-0}" != 1 ] && grep -q '<!-- bench.sh: begin -->' docs/performance.md; then
+  {
+    echo "Written by \`Scripts/bench.sh $*\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$([ "${BENCH_NO_DUCKDB:-0}" = 1 ] && echo ', without DuckDB'); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo
+    cat "$data/results.md"
+  } > "$data/docs-section.md"
+  python3 - "$data/docs-section.md" <<'PY'
+import sys
+section = open(sys.argv[1]).read().rstrip("\n")
+path = "docs/performance.md"
+page = open(path).read()
+begin, end = "<!-- bench.sh: begin -->", "<!-- bench.sh: end -->"
+head, rest = page.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(path, "w").write(head + begin + "\n" + section + "\n" + end + tail)
+PY
+  log "docs/performance.md: current table replaced"
+fi
