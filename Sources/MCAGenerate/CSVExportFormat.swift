@@ -19,7 +19,7 @@ struct CSVExportFormat: ExportFormat {
     static let subscriptionColumns: [(Column, StaticString)] = [
         (.customerId, "CustomerId"), (.subscriptionId, "SubscriptionId"), (.offerId, "OfferId"),
         (.offerName, "OfferName"), (.quantity, "Quantity"), (.billingType, "BillingType"), (.status, "Status"),
-        (.creationDate, "CreationDate"),
+        (.creationDate, "CreationDate"), (.resellerId, "PartnerId"),
     ]
     static let orderColumns: [(Column, StaticString)] = [
         (.orderId, "OrderId"), (.customerId, "CustomerId"), (.creationDate, "CreationDate"), (.status, "Status"),
@@ -27,7 +27,7 @@ struct CSVExportFormat: ExportFormat {
     static let lineColumns: [(Column, StaticString)] = [
         (.lineItemNumber, "LineItemNumber"), (.offerId, "OfferId"), (.offerName, "OfferName"),
         (.subscriptionId, "SubscriptionId"), (.quantity, "Quantity"), (.billingType, "BillingType"),
-        (.transactionType, "TransactionType"),
+        (.transactionType, "TransactionType"), (.resellerId, "PartnerIdOnRecord"),
     ]
 
     func begin(_ kind: ExportKind, itemCount: Int, into out: inout [UInt8]) {

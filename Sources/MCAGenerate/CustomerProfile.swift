@@ -6,6 +6,8 @@ enum RandomStream: Int, CaseIterable {
     case subscriptionRows
     /// The reconciliation layout's own values (prices, invoice numbers, resellers, the partner's ids).
     case reconciliation
+    /// Each customer's resellers and how a direct customer's reseller field is spelled.
+    case resellers
 }
 
 /// A confirmation record's defect (README, "Statuses"), as the generator plants it.
@@ -77,6 +79,23 @@ struct CustomerProfile {
     var firstName: Int
     var lastName: Int
     var phoneTemplate: Int
+    /// The resellers the customer buys through (`RecordFactory.resellers(_:)`).
+    var resellers: CustomerResellers
+}
+
+/// The resellers of one customer, as indices into the generator's reseller pool: none (direct),
+/// one, or two (its subscriptions split between them by slot parity).
+struct CustomerResellers: Equatable {
+    var first: Int?
+    var second: Int?
+
+    static let direct = CustomerResellers(first: nil, second: nil)
+
+    /// The reseller that sells one of the customer's subscriptions (`nil`: direct).
+    func reseller(slot: Int) -> Int? {
+        if let second, slot % 2 == 1 { return second }
+        return first
+    }
 }
 
 /// Date windows of the 2018 programme, in days since 1970-01-01.

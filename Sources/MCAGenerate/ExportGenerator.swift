@@ -25,6 +25,8 @@ public struct GenerateOptions: Sendable, Equatable {
     public var seed: UInt64
     public var format: InputFormat
     public var ordersLayout: OrdersLayout
+    /// Distinct resellers the customers are sold through (`0`: every customer is direct).
+    public var resellers: Int
 
     /// - Parameters:
     ///   - customers: customers rows (at least 1).
@@ -33,21 +35,30 @@ public struct GenerateOptions: Sendable, Equatable {
     ///   - seed: the random seed (default 1).
     ///   - format: csv, xml or json (default csv).
     ///   - ordersLayout: line items (default) or the reconciliation CSV.
+    ///   - resellers: distinct resellers; default `defaultResellers(customers:)`; 0: all direct.
     public init(customers: Int, orderLines: Int, agreements: Int? = nil, seed: UInt64 = 1,
-                format: InputFormat = .csv, ordersLayout: OrdersLayout = .lineItems) {
+                format: InputFormat = .csv, ordersLayout: OrdersLayout = .lineItems, resellers: Int? = nil) {
         self.customers = customers
         self.orderLines = orderLines
         self.agreements = agreements ?? customers
         self.seed = seed
         self.format = format
         self.ordersLayout = ordersLayout
+        self.resellers = resellers ?? Self.defaultResellers(customers: customers)
     }
+
+    /// One reseller per 100 customers, at least one.
+    public static func defaultResellers(customers: Int) -> Int { max(1, customers / 100) }
 
     /// Throws `GenerateError.invalidOption` for counts the generator cannot honour.
     public func validate() throws {
         if customers < 1 { throw GenerateError.invalidOption("--customers must be at least 1 (got \(customers))") }
         if orderLines < 0 { throw GenerateError.invalidOption("--orders must not be negative (got \(orderLines))") }
         if agreements < 0 { throw GenerateError.invalidOption("--agreements must not be negative (got \(agreements))") }
+        if resellers < 0 { throw GenerateError.invalidOption("--resellers must not be negative (got \(resellers))") }
+        if resellers > RecordFactory.maxResellers {
+            throw GenerateError.invalidOption("--resellers must be at most \(RecordFactory.maxResellers) (got \(resellers))")
+        }
         if ordersLayout == .reconciliation && format != .csv {
             throw GenerateError.invalidOption("--orders-layout reconciliation is a CSV layout (got --format \(format.rawValue))")
         }
@@ -97,6 +108,9 @@ public struct GeneratedFile: Sendable, Equatable {
 ///   (`OrdersLayout.reconciliation`, `ReconciliationLayout`);
 /// - a snapshot of the subscriptions those orders created (`SubscriptionRows`): current seats,
 ///   usage-based Azure plans, suspended, expired, deleted and pending ones;
+/// - resellers (`GenerateOptions.resellers`, `RecordFactory.resellers(_:)`): ~20% of customers
+///   direct, ~8% with two resellers, the others with one, named on every order line and
+///   subscription;
 /// - ~0.1% bad rows: duplicate customers and subscriptions, agreements, subscriptions and orders
 ///   for unknown customers, orders without an id or with an unreadable date, lines and
 ///   subscriptions with an invalid quantity, subscriptions with an unknown status.
@@ -133,7 +147,7 @@ public enum ExportGenerator {
 
     private static func write<F: ExportFormat>(_ format: F, _ options: GenerateOptions, _ directory: String,
                                                _ progress: ((ExportKind, Int, Int) -> Void)?) throws -> [GeneratedFile] {
-        let factory = RecordFactory(seed: options.seed, customerCount: options.customers)
+        let factory = RecordFactory(seed: options.seed, customerCount: options.customers, resellerCount: options.resellers)
         let folder = directory.hasSuffix("/") ? directory : directory + "/"
         var files: [GeneratedFile] = []
 

@@ -8,6 +8,9 @@ enum Column: Int, CaseIterable {
     /// The Subscription resource's own members (JSON only): `unitType`, `effectiveStartDate`,
     /// `commitmentEndDate`, `autoRenewEnabled`, `billingCycle`.
     case unitType, effectiveStartDate, commitmentEndDate, autoRenewEnabled, billingCycle
+    /// The reseller on record: an order line's `partnerIdOnRecord`, a subscription's `partnerId`
+    /// (an MPN ID, or `-1`/`0` for none).
+    case resellerId
 
     /// Whether the generator only ever puts letters, digits and `-+:./` (and inner spaces) in this
     /// field, so no format needs to escape or quote it and the writers skip the scan. A debug
@@ -16,7 +19,7 @@ enum Column: Int, CaseIterable {
         switch self {
         case .customerId, .orderId, .creationDate, .status, .lineItemNumber, .offerId, .subscriptionId, .quantity,
              .billingType, .transactionType, .agreementType, .templateId, .unitType, .effectiveStartDate,
-             .commitmentEndDate, .autoRenewEnabled, .billingCycle:
+             .commitmentEndDate, .autoRenewEnabled, .billingCycle, .resellerId:
             true
         default:
             false

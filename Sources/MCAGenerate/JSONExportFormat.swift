@@ -17,7 +17,7 @@ struct JSONExportFormat: ExportFormat {
     private static let lineKeys: [(Column, StaticString)] = [
         (.lineItemNumber, "lineItemNumber"), (.offerId, "offerId"), (.offerName, "friendlyName"),
         (.subscriptionId, "subscriptionId"), (.quantity, "quantity"), (.billingType, "billingType"),
-        (.transactionType, "transactionType"),
+        (.transactionType, "transactionType"), (.resellerId, "partnerIdOnRecord"),
     ]
 
     func begin(_ kind: ExportKind, itemCount: Int, into out: inout [UInt8]) {
@@ -75,6 +75,7 @@ struct JSONExportFormat: ExportFormat {
         member(r, .commitmentEndDate, "commitmentEndDate", &first, &out)
         member(r, .autoRenewEnabled, "autoRenewEnabled", &first, &out, literal: true)
         member(r, .billingCycle, "billingCycle", &first, &out)
+        member(r, .resellerId, "partnerId", &first, &out)
         if !first { out.append(44) }
         // The links the API gives every subscription; the readers skip them.
         out.appendASCII("\"links\":{\"offer\":{\"uri\":\"/offers/")

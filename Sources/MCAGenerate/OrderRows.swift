@@ -167,6 +167,8 @@ struct OrderRows {
             } else {
                 order.set(.billingType, line: k, billing < 95 ? "usage" : "consumption")
             }
+            // From the seed and the customer alone: no draw of `rng`, so the other values stay put.
+            if let c = facts.customer { f.setReseller(customer: c, slot: slot, line: k, into: &order) }
         }
     }
 }

@@ -11,7 +11,8 @@
 /// `removeQuantity`, `renew`, `cycleCharge`, `cancelImmediate`, `convert`, `customerCredit`),
 /// `OrderDate` in ISO 8601 UTC as the API writes it (no `--date-format` needed), `UnitType` empty
 /// for license-based charges and a unit of measure (`1 GB/Month`, `1 Hour`) for Azure meters,
-/// `Tier2MpnId` `0`, `-1` or empty for a direct customer. `PartnerId` is the partner's own tenant
+/// `Tier2MpnId` the reseller's MPN ID (`RecordFactory.resellers(_:)`), or for a direct customer
+/// `-1`, `0`, empty, or the partner's own `MpnId` (as Partner Center writes a direct sale). `PartnerId` is the partner's own tenant
 /// on every row. Amounts follow the documented formulas (license-based:
 /// `ROUNDDOWN(EffectiveUnitPrice × PCToBCExchangeRate, 2) × BillableQuantity`; usage-based:
 /// `ROUNDDOWN(ROUNDDOWN(EffectiveUnitPrice × BillableQuantity, 2) × PCToBCExchangeRate, 2)`), with
@@ -72,7 +73,6 @@ final class ReconciliationLayout {
     private let partnerId: [UInt8]
     private let mpnId: Int
     private let currency: Int
-    private let resellers: Int
     private var cell: [UInt8] = []
 
     init(factory: RecordFactory) {
@@ -80,9 +80,9 @@ final class ReconciliationLayout {
         var id: [UInt8] = []
         id.appendGUID(high: factory.hash(.reconciliation, -1, 0), low: factory.hash(.reconciliation, -1, 1), uppercase: false)
         partnerId = id
-        mpnId = 1_000_000 + Int(factory.hash(.reconciliation, -1, 2) % 9_000_000)
+        // An index no reseller has: the partner's MPN ID is never one of its resellers'.
+        mpnId = factory.resellerMpnId(RecordFactory.maxResellers)
         currency = Int(factory.hash(.reconciliation, -1, 3) % UInt64(Self.currencies.count))
-        resellers = max(3, factory.customerCount / 250)
         cell.reserveCapacity(256)
     }
 
@@ -117,7 +117,7 @@ final class ReconciliationLayout {
                 $0.appendDecimal(Int(f.hash(.reconciliation, month, 4) % 1_000_000_000), width: 9)
             }
             put(&out) { $0.appendDecimal(mpnId) }
-            put(&out) { appendReseller(customer, to: &$0) }
+            put(&out) { appendReseller(customer, slot: line.slot, to: &$0) }
             put(&out) { c in o.withValue(.orderId) { c.append(contentsOf: $0) } }
             put(&out) { c in
                 if let instant = facts.instant {
@@ -281,17 +281,20 @@ final class ReconciliationLayout {
         return base - 30_000 + Int(factory.hash(.reconciliation, month, 9) % 60_000)
     }
 
-    /// The reseller on record: ~45% of customers buy direct (written `0`, `-1` or empty), the others
-    /// through one reseller each, from a pool of one per 250 customers.
-    private func appendReseller(_ customer: Int?, to out: inout [UInt8]) {
-        let c = customer ?? -1
-        switch factory.hash(.reconciliation, c, 1) % 100 {
-        case ..<35: return
-        case ..<40: out.append(48)
-        case ..<45: out.appendASCII("-1")
-        default:
-            let reseller = Int(factory.hash(.reconciliation, c, 2) % UInt64(resellers))
-            out.appendDecimal(1_000_000 + Int(factory.hash(.reconciliation, reseller, 3) % 9_000_000))
+    /// The reseller on record: the MPN ID of the reseller of the line's subscription; for a direct
+    /// customer (fixed per customer) the partner's own MPN ID (~40%), `-1` (~30%), `0` (~10%) or
+    /// empty (~20%); for a customer no customers row has, empty.
+    private func appendReseller(_ customer: Int?, slot: Int, to out: inout [UInt8]) {
+        guard let c = customer else { return }
+        if let reseller = factory.resellers(c).reseller(slot: slot) {
+            out.appendDecimal(factory.resellerMpnId(reseller))
+            return
+        }
+        switch factory.hash(.resellers, c, 6) % 10 {
+        case ..<4: out.appendDecimal(mpnId)
+        case ..<7: out.appendASCII("-1")
+        case ..<8: out.append(48)
+        default: return
         }
     }
 

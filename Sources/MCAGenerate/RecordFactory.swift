@@ -6,12 +6,16 @@
 final class RecordFactory {
     let seed: UInt64
     let customerCount: Int
+    /// Distinct resellers customers are sold through (0: every customer is direct).
+    let resellerCount: Int
     let vocabulary = Vocabulary()
     private let streamKeys: [UInt64]
 
-    init(seed: UInt64, customerCount: Int) {
+    init(seed: UInt64, customerCount: Int, resellerCount: Int? = nil) {
         self.seed = seed
         self.customerCount = customerCount
+        self.resellerCount = min(resellerCount ?? GenerateOptions.defaultResellers(customers: customerCount),
+                                 RecordFactory.maxResellers)
         streamKeys = RandomStream.allCases.map {
             RecordFactory.mix(seed &+ UInt64($0.rawValue + 1) &* 0x9E37_79B9_7F4A_7C15)
         }
@@ -67,6 +71,50 @@ final class RecordFactory {
     /// How many subscriptions a customer's orders draw from (1–6).
     func subscriptionCount(_ customer: Int) -> Int { 1 + Int(hash(.identity, customer, 3) % 6) }
 
+    // MARK: - Resellers
+
+    /// The largest reseller pool: reseller ids are a bijection of their index onto 7-digit MPN ids,
+    /// and the index `maxResellers` is kept for the partner's own MPN ID.
+    static let maxResellers = 1_000_000
+
+    /// A customer's resellers, from the seed and its index alone: with a pool of resellers, ~20%
+    /// of customers buy direct, ~8% through two resellers, the others through one; some resellers
+    /// sell to far more customers than others.
+    func resellers(_ customer: Int) -> CustomerResellers {
+        let n = resellerCount
+        guard n > 0, customer >= 0 else { return .direct }
+        let draw = hash(.resellers, customer, 0) % 100
+        if draw < 20 { return .direct }
+        var first = Int(hash(.resellers, customer, 1) % UInt64(n))
+        if hash(.resellers, customer, 2) % 100 < 40 { first = Int(hash(.resellers, customer, 3) % UInt64(first + 1)) }
+        guard draw < 28, n > 1 else { return CustomerResellers(first: first, second: nil) }
+        let second = (first + 1 + Int(hash(.resellers, customer, 4) % UInt64(n - 1))) % n
+        return CustomerResellers(first: first, second: second)
+    }
+
+    /// A reseller's MPN ID: a 7-digit number, distinct for distinct indices (up to 9,000,000).
+    func resellerMpnId(_ reseller: Int) -> Int {
+        let offset = Int(hash(.resellers, -1, 0) % 9_000_000)
+        // 1,234,567 = 127 × 9,721 shares no factor with 9,000,000 = 2⁶·3²·5⁶: a bijection.
+        return 1_000_000 + (reseller % 9_000_000 * 1_234_567 + offset) % 9_000_000
+    }
+
+    /// Writes the reseller of a customer's subscription `slot` as `resellerId` (of line `line`):
+    /// its MPN ID, or for a direct customer nothing (~60%), `-1` (~20%) or `0` (~20%), fixed per
+    /// customer, as exports spell "no reseller".
+    func setReseller(customer: Int, slot: Int, line: Int = -1, into r: inout GeneratedRecord) {
+        if let reseller = resellers(customer).reseller(slot: slot) {
+            let id = resellerMpnId(reseller)
+            r.set(.resellerId, line: line) { $0.appendDecimal(id) }
+            return
+        }
+        switch hash(.resellers, customer, 5) % 10 {
+        case ..<6: break
+        case ..<8: r.set(.resellerId, line: line, "-1")
+        default: r.set(.resellerId, line: line, "0")
+        }
+    }
+
     // MARK: - Profiles
 
     func profile(_ customer: Int) -> CustomerProfile {
@@ -111,7 +159,8 @@ final class RecordFactory {
             nickname: rng.chance(3) ? rng.below(v.nicknames.count) : nil,
             topLevelDomain: rng.below(v.topLevelDomains.count),
             firstName: rng.below(v.firstNames.count), lastName: rng.below(v.lastNames.count),
-            phoneTemplate: rng.below(v.phoneTemplates.count))
+            phoneTemplate: rng.below(v.phoneTemplates.count),
+            resellers: resellers(customer))
     }
 
     /// The confirmation records a customer has, oldest first.

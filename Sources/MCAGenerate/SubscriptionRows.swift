@@ -160,6 +160,7 @@ extension RecordFactory {
             r.set(.billingCycle, "none")
         }
         r.set(.autoRenewEnabled, !expired && rng.chance(90) ? "true" : "false")
+        setReseller(customer: customer, slot: slot, into: &r)
     }
 
     /// A subscription of a customer no customers row has (a former customer's, still exported).

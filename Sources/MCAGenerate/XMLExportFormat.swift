@@ -16,11 +16,12 @@ struct XMLExportFormat: ExportFormat {
     private static let subscriptionAttributes: [(Column, StaticString)] = [
         (.customerId, "customerId"), (.subscriptionId, "id"), (.offerId, "offerId"), (.quantity, "quantity"),
         (.billingType, "billingType"), (.status, "status"), (.creationDate, "creationDate"),
+        (.resellerId, "partnerId"),
     ]
     private static let lineAttributes: [(Column, StaticString)] = [
         (.lineItemNumber, "lineItemNumber"), (.offerId, "offerId"), (.offerName, "offerName"),
         (.subscriptionId, "subscriptionId"), (.quantity, "quantity"), (.billingType, "billingType"),
-        (.transactionType, "transactionType"),
+        (.transactionType, "transactionType"), (.resellerId, "partnerIdOnRecord"),
     ]
 
     func begin(_ kind: ExportKind, itemCount: Int, into out: inout [UInt8]) {

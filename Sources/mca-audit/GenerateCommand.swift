@@ -21,6 +21,12 @@ struct Generate: ParsableCommand {
             UTC as the API writes it. Give the audit --subscriptions for seats: a charge's quantity is \
             not a subscription's size.
 
+            --resellers N spreads the customers over N resellers (default: one per 100 customers, at \
+            least 1; 0: every customer buys direct): ~20% of customers direct, ~8% through two resellers \
+            (their subscriptions split between them), the others through one. Order lines carry the \
+            reseller's MPN ID as PartnerIdOnRecord (reconciliation layout: Tier2MpnId), subscriptions as \
+            PartnerId; a direct customer's is empty, -1 or 0 (reconciliation: also the partner's own MpnId).
+
             Exit codes: 0 ok, 64 usage, 73 a file could not be written.
             """)
 
@@ -39,6 +45,9 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("orders-layout"),
             help: ArgumentHelp("line-items (default) or reconciliation (CSV only).", valueName: "layout"))
     var ordersLayout: String = OrdersLayout.lineItems.rawValue
+    @Option(name: .customLong("resellers"),
+            help: ArgumentHelp("Distinct resellers (default: customers/100, at least 1; 0: all direct).", valueName: "n"))
+    var resellers: Int?
 
     func validate() throws {
         do {
@@ -56,7 +65,7 @@ struct Generate: ParsableCommand {
             throw ValidationError("--orders-layout \(ordersLayout): expected line-items or reconciliation")
         }
         return GenerateOptions(customers: customers, orderLines: orders, agreements: agreements, seed: seed,
-                               format: fileFormat, ordersLayout: layout)
+                               format: fileFormat, ordersLayout: layout, resellers: resellers)
     }
 
     func run() throws {

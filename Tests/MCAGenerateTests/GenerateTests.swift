@@ -60,7 +60,7 @@ import Testing
         switch format {
         case .csv:
             #expect(orders.split(separator: "\n").count == 1)
-            #expect(subscriptions == "CustomerId,SubscriptionId,OfferId,OfferName,Quantity,BillingType,Status,CreationDate\n")
+            #expect(subscriptions == "CustomerId,SubscriptionId,OfferId,OfferName,Quantity,BillingType,Status,CreationDate,PartnerId\n")
         case .xml:
             #expect(orders == "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Orders>\n</Orders>\n")
             #expect(subscriptions == "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Subscriptions>\n</Subscriptions>\n")
@@ -110,8 +110,8 @@ import Testing
         #expect(headers == [
             "CustomerId,CompanyName,Domain,Cloud,FirstName,LastName,Email,PhoneNumber,DateAgreed,RecordedByRole",
             "CustomerId,FirstName,LastName,Email,PhoneNumber,DateAgreed,Type,TemplateId,RecordedByRole",
-            "CustomerId,SubscriptionId,OfferId,OfferName,Quantity,BillingType,Status,CreationDate",
-            "OrderId,CustomerId,CreationDate,Status,LineItemNumber,OfferId,OfferName,SubscriptionId,Quantity,BillingType,TransactionType",
+            "CustomerId,SubscriptionId,OfferId,OfferName,Quantity,BillingType,Status,CreationDate,PartnerId",
+            "OrderId,CustomerId,CreationDate,Status,LineItemNumber,OfferId,OfferName,SubscriptionId,Quantity,BillingType,TransactionType,PartnerIdOnRecord",
         ])
     }
 

@@ -33,7 +33,7 @@ private func subscriptionRows(_ folder: URL, _ format: InputFormat) throws -> [[
             }
             return ["CustomerId": text("customerId"), "SubscriptionId": text("id"), "OfferId": text("offerId"),
                     "OfferName": text("offerName"), "Quantity": text("quantity"), "BillingType": text("billingType"),
-                    "Status": text("status"), "CreationDate": text("creationDate")]
+                    "Status": text("status"), "CreationDate": text("creationDate"), "PartnerId": text("partnerId")]
         }
     case .xml:
         let collector = SubscriptionElements()
@@ -56,7 +56,8 @@ private final class SubscriptionElements: NSObject, XMLParserDelegate {
             current = ["CustomerId": attributes["customerId"] ?? "", "SubscriptionId": attributes["id"] ?? "",
                        "OfferId": attributes["offerId"] ?? "", "Quantity": attributes["quantity"] ?? "",
                        "BillingType": attributes["billingType"] ?? "", "Status": attributes["status"] ?? "",
-                       "CreationDate": attributes["creationDate"] ?? "", "OfferName": ""]
+                       "CreationDate": attributes["creationDate"] ?? "", "PartnerId": attributes["partnerId"] ?? "",
+                       "OfferName": ""]
         } else if name == "OfferName" {
             offerName = ""
         }
