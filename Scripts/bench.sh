@@ -17,6 +17,11 @@
 # The tables also replace the part of docs/performance.md between its "bench.sh: begin" and
 # "bench.sh: end" markers (BENCH_NO_DOCS=1: leave the page alone), with the date and commit.
 #
+# Variants, each run alternating with the plain audit on the same files and listed in its own rows:
+#   BENCH_SPLIT=1          the audit with `--split-by reseller` too (generate assigns resellers);
+#   BENCH_BASELINE=BINARY[:BINARY...]  other builds of mca-audit (for example older commits'
+#                          release builds) with the same options, as far as their `audit --help` lists them.
+#
 # Environment: BENCH_XML_ALL=1 (XML at every size), BENCH_NO_DUCKDB=1 (skip DuckDB),
 # BENCH_SCRATCH_PATH=DIR (swift build --scratch-path, default .build), BENCH_RUNS=N (default 1:
 # every measurement N times, mca-audit and DuckDB alternating; the tables give the median wall
@@ -46,7 +51,7 @@ bin=$scratch/release/mca-audit
 mkdir -p bench-data
 data=bench-data
 reports=$data/reports
-audit_options=(--as-of 2019-01-15 --run-date 2019-01-15 --report json,csv,md,html --out "$reports" --quiet)
+audit_options=(--as-of 2019-01-15 --run-date 2019-01-15 --report json,csv,md,html --quiet)
 # Options that only some versions have: no run history, no xlsx, so every run does the same work.
 audit_help=$("$bin" audit --help)
 for option in --no-history --no-xlsx; do
@@ -56,6 +61,31 @@ done
 with_subscriptions=0
 if grep -q -- "--subscriptions" <<<"$audit_help"; then with_subscriptions=1; fi
 log "audit options: ${audit_options[*]}$([ "$with_subscriptions" = 1 ] && echo " (and --subscriptions)")"
+
+# The variants: "LABEL|BINARY|EXTRA OPTION..." (the plain audit first; its times are the ratios' base).
+variants=("|$bin|")
+if [ "${BENCH_SPLIT:-0}" = 1 ]; then
+  grep -q -- "--split-by" <<<"$audit_help" || die "$bin has no --split-by option"
+  variants+=(", --split-by reseller|$bin|--split-by reseller")
+fi
+IFS=: read -r -a baselines <<<"${BENCH_BASELINE:-}"
+for baseline in ${baselines[@]+"${baselines[@]}"}; do
+  [ -x "$baseline" ] || die "BENCH_BASELINE: $baseline is not an executable"
+  baseline_help=$("$baseline" audit --help)
+  grep -q -- "--subscriptions" <<<"$baseline_help" || [ "$with_subscriptions" = 0 ] \
+    || die "BENCH_BASELINE: $baseline cannot read the subscriptions export; the work would differ"
+  variants+=(", baseline $baseline|$baseline|")
+done
+
+# options_for BINARY: the audit options that BINARY's `audit --help` lists, as $options.
+options_for() {
+  options=()
+  local help option
+  help=$("$1" audit --help)
+  for option in "${audit_options[@]}"; do
+    if [[ "$option" != --* ]] || grep -q -- "$option" <<<"$help"; then options+=("$option"); fi
+  done
+}
 
 # DuckDB, once, into bench-data/.venv.
 python=$data/.venv/bin/python
@@ -151,15 +181,28 @@ for n in "${sizes[@]}"; do
     cat "${inputs[@]}" > /dev/null # into the page cache
     with_duckdb=0
     if [ "$format" = csv ] && [ "$duckdb_ok" = 1 ]; then with_duckdb=1; fi
-    audit_walls="" audit_rsses="" duckdb_walls="" duckdb_rsses=""
+    duckdb_walls="" duckdb_rsses=""
+    variant_walls=() variant_rsses=()
     for ((run = 1; run <= runs; run++)); do
-      log "auditing $format, $n order lines ($mb MB)$(when_runs ", run $run of $runs")"
-      measure "audit-$format-$n" "$bin" audit --customers "$customers" --agreements "$agreements" --orders "$orders" \
-        ${subscription_options[@]+"${subscription_options[@]}"} "${audit_options[@]}"
-      log "  $wall s, $(rate "$mb" "$wall") MB/s, $rss MiB"
-      audit_walls+=" $wall" audit_rsses+=" $rss"
+      for ((v = 0; v < ${#variants[@]}; v++)); do
+        IFS='|' read -r label variant_bin extra <<<"${variants[$v]}"
+        options_for "$variant_bin"
+        read -r -a extra_options <<<"$extra"
+        # Each run writes a new report folder, as a nightly run does (a new date each night). The
+        # previous run's is moved aside and removed at the end: removing a split report (60,000
+        # files) just before a run slows the file creations of that run on ext4.
+        out=$reports/$v
+        if [ -e "$out" ]; then mkdir -p "$data/removed" && mv "$out" "$(mktemp -u "$data/removed/XXXXXX")"; fi
+        log "auditing $format$label, $n order lines ($mb MB)$(when_runs ", run $run of $runs")"
+        measure "audit-$format-$n-$v" "$variant_bin" audit --customers "$customers" --agreements "$agreements" \
+          --orders "$orders" ${subscription_options[@]+"${subscription_options[@]}"} "${options[@]}" --out "$out" \
+          ${extra_options[@]+"${extra_options[@]}"}
+        log "  $wall s, $(rate "$mb" "$wall") MB/s, $rss MiB"
+        variant_walls[$v]+=" $wall" variant_rsses[$v]+=" $rss"
+        # The plain audit's customers are the ones the peers are compared with.
+        if [ "$v" = 0 ] && [ "$with_duckdb" = 1 ]; then cp "$out/latest/customers.csv" "$data/mca-customers-$n.csv"; fi
+      done
       if [ "$with_duckdb" = 1 ]; then
-        cp "$reports/latest/customers.csv" "$data/mca-customers-$n.csv"
         log "DuckDB, $n order lines"
         if measure "duckdb-$n" "$python" Scripts/duckdb-audit.py --customers "$customers" --agreements "$agreements" \
              --orders "$orders" ${subscription_options[@]+"${subscription_options[@]}"} --as-of 2019-01-15 \
@@ -171,9 +214,12 @@ for n in "${sizes[@]}"; do
         fi
       fi
     done
-    summarize "$audit_walls" "$audit_rsses"
-    audit_wall=$wall
-    audit_table+=$'\n'"| $format | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |$(when_runs " $range |")"
+    for ((v = 0; v < ${#variants[@]}; v++)); do
+      summarize "${variant_walls[$v]}" "${variant_rsses[$v]}"
+      if [ "$v" = 0 ]; then audit_wall=$wall; fi
+      label=${variants[$v]%%|*}
+      audit_table+=$'\n'"| $format$label | $n | $mb | $wall | $(rate "$mb" "$wall") | $rss |$(when_runs " $range |")"
+    done
 
     if [ "$with_duckdb" = 1 ]; then
       summarize "$duckdb_walls" "$duckdb_rsses"
@@ -187,6 +233,8 @@ for n in "${sizes[@]}"; do
     fi
   done
 done
+
+rm -rf "$data/removed"
 
 {
   echo "mca-audit $("$bin" --version), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); as of 2019-01-15; reports json, csv, md, html$([ "$with_subscriptions" = 1 ] && echo "; seats from the subscriptions export")$(when_runs "; median of $runs runs each")"

@@ -22,6 +22,10 @@ struct XLSXWorkbook {
     static let dateStyle = 1
     /// Cell format 2 of styles.xml: a bold header cell.
     static let headerStyle = 2
+    /// Cell format 3 of styles.xml: a bold header cell aligned right, over a column of numbers or dates.
+    static let numberHeaderStyle = 3
+    /// Cell format 4 of styles.xml: text of several lines, wrapped, from the top of its (taller) row.
+    static let linesStyle = 4
     /// The time of every zip entry: 1980-01-01 00:00:00, the first a zip (MS-DOS) time can hold.
     static let entryDate = Date(timeIntervalSince1970: 315_532_800)
 
@@ -157,7 +161,8 @@ struct XLSXWorkbook {
         return xml + "</Relationships>\n"
     }
 
-    /// Cell formats: 0 the default, 1 (`dateStyle`) a `yyyy-mm-dd` date, 2 (`headerStyle`) bold.
+    /// Cell formats: 0 the default, 1 (`dateStyle`) a `yyyy-mm-dd` date, 2 (`headerStyle`) bold,
+    /// 3 (`numberHeaderStyle`) bold and right-aligned, 4 (`linesStyle`) wrapped from the top.
     static let styles = xmlDeclaration + """
     <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
     <numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>\
@@ -166,9 +171,13 @@ struct XLSXWorkbook {
     <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
     <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
     <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-    <cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+    <cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
     <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-    <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>\
+    <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
+    <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">\
+    <alignment horizontal="right"/></xf>\
+    <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">\
+    <alignment vertical="top" wrapText="1"/></xf></cellXfs>\
     <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
     </styleSheet>
 

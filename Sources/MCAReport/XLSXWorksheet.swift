@@ -13,6 +13,8 @@ struct XLSXRowCells: TableCells {
     private var column = 0
     /// The widest cell of each column so far, in characters (`XLSXLayout`).
     private(set) var widths: [Int] = []
+    /// The columns that hold numbers or dates, which a spreadsheet aligns right.
+    private(set) var alignedRight: [Bool] = []
 
     /// Excel's first serial number (1900-03-01 = 61) past its made-up 1900-02-29; earlier dates stay text.
     private static let firstSerialDate = DayDate(daysSinceEpoch: -25_508)
@@ -33,12 +35,15 @@ struct XLSXRowCells: TableCells {
 
     mutating func text(utf8: UnsafeBufferPointer<UInt8>?) { text(utf8.map { String(decoding: $0, as: UTF8.self) }) }
 
-    /// A text cell with a cell format of styles.xml (`XLSXWorkbook.headerStyle`), or the default.
+    /// A text cell with a cell format of styles.xml (`XLSXWorkbook.headerStyle`), or the default
+    /// (`linesStyle` for text of several lines, so that its row grows instead of the lines
+    /// running over the next one).
     mutating func text(_ value: String?, style: Int?) {
         defer { column += 1 }
         guard let value, !value.isEmpty else { return }
-        measure(XLSXLayout.characters(value) + (style == XLSXWorkbook.headerStyle ? XLSXLayout.headerExtra : 0))
-        openCell(style: style)
+        let isHeader = style == XLSXWorkbook.headerStyle || style == XLSXWorkbook.numberHeaderStyle
+        measure(XLSXLayout.characters(value) + (isHeader ? XLSXLayout.headerExtra : 0))
+        openCell(style: style ?? (value.utf8.contains(0x0A) ? XLSXWorkbook.linesStyle : nil))
         buffer.append(" t=\"inlineStr\"><is><t")
         let edge: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         if let first = value.utf8.first, let last = value.utf8.last, edge(first) || edge(last) {
@@ -53,6 +58,7 @@ struct XLSXRowCells: TableCells {
         defer { column += 1 }
         guard let value else { return }
         measure(String(value).utf8.count)
+        alignRight()
         openCell(style: nil)
         buffer.append("><v>")
         buffer.append(value)
@@ -64,6 +70,7 @@ struct XLSXRowCells: TableCells {
         guard value >= XLSXRowCells.firstSerialDate else { return text(value.iso) }
         defer { column += 1 }
         measure(10)
+        alignRight()
         openCell(style: XLSXWorkbook.dateStyle)
         buffer.append("><v>")
         buffer.append(value.daysSinceEpoch + XLSXRowCells.epochSerial)
@@ -73,6 +80,28 @@ struct XLSXRowCells: TableCells {
     private mutating func measure(_ characters: Int) {
         while widths.count <= column { widths.append(0) }
         if characters > widths[column] { widths[column] = characters }
+    }
+
+    private mutating func alignRight() {
+        while alignedRight.count <= column { alignedRight.append(false) }
+        alignedRight[column] = true
+    }
+
+    /// Starts numbering after a row written elsewhere (the header, written last: `XLSXSheetSink`).
+    mutating func skipRow() { row += 1 }
+
+    /// The header row over data rows written by `data`: bold, aligned right above numbers and
+    /// dates; its widths count in `data`'s.
+    static func header(_ columns: [String], over data: XLSXRowCells) -> XLSXRowCells {
+        var cells = XLSXRowCells()
+        cells.widths = data.widths
+        cells.startRow()
+        for (index, name) in columns.enumerated() {
+            let right = index < data.alignedRight.count && data.alignedRight[index]
+            cells.text(name, style: right ? XLSXWorkbook.numberHeaderStyle : XLSXWorkbook.headerStyle)
+        }
+        cells.endRow()
+        return cells
     }
 
     /// `<c r="B7"` and the style, without closing the start tag.
@@ -91,7 +120,8 @@ struct XLSXRowCells: TableCells {
 
 /// Writes a table as one worksheet part, streamed row by row into `file` (the `<sheetData>` rows
 /// only: the columns' widths are known once every row is written, and they come before the rows,
-/// so `head` and `tail` are zipped around the file): the header row frozen (a pane split below
+/// so `head`, which ends with the header row, and `tail` are zipped around the file): the header
+/// row bold (aligned right over numbers and dates), frozen (a pane split below
 /// it) and filtered (an autoFilter over every row written), columns as wide as their content
 /// (`XLSXLayout`), printed landscape, one page wide, the header row on every page.
 struct XLSXSheetSink: TableSink {
@@ -122,9 +152,7 @@ struct XLSXSheetSink: TableSink {
     mutating func write<Row>(_ table: ReportTable<Row, XLSXRowCells>, rows items: some Sequence<Row>) throws {
         columns = table.columns.count
         var cells = XLSXRowCells()
-        cells.startRow()
-        for column in table.columns { cells.text(column, style: XLSXWorkbook.headerStyle) }
-        cells.endRow()
+        cells.skipRow() // the header, written into `head` once the columns are known
         for item in items {
             guard cells.row < XLSXSheetSink.maxRows else {
                 rowsLeftOut += 1
@@ -137,6 +165,7 @@ struct XLSXSheetSink: TableSink {
         }
         rows = cells.row
         try flush(&cells)
+        let header = XLSXRowCells.header(table.columns, over: cells)
         var h = TextBuffer()
         h.append("""
         <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -149,7 +178,7 @@ struct XLSXSheetSink: TableSink {
         <sheetFormatPr defaultRowHeight="15"/>
         <cols>
         """)
-        for (index, characters) in cells.widths.enumerated() {
+        for (index, characters) in header.widths.enumerated() {
             h.append("<col min=\"")
             h.append(index + 1)
             h.append("\" max=\"")
@@ -159,6 +188,7 @@ struct XLSXSheetSink: TableSink {
             h.append("\" customWidth=\"1\"/>")
         }
         h.append("</cols>\n<sheetData>\n")
+        header.buffer.bytes.withUnsafeBytes { h.bytes.append($0) }
         head = h.text
         tail = "</sheetData>\n<autoFilter ref=\"" + filterRange + "\"/>\n" + XLSXLayout.printSetup + "</worksheet>\n"
     }

@@ -48,7 +48,28 @@ import Testing
     func textIsEscapedDefusedAndLegal(input: String, cell: String) {
         let xml = row { $0.text(input) }
         let space = input.unicodeScalars.first.map { " \t\r\n".unicodeScalars.contains($0) } ?? false ? " xml:space=\"preserve\"" : ""
-        #expect(xml == "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t\(space)>\(cell)</t></is></c></row>\n")
+        // Text of several lines is wrapped (cell format 4), so it does not run over the next row.
+        let style = input.contains("\n") ? " s=\"4\"" : ""
+        #expect(xml == "<row r=\"1\"><c r=\"A1\"\(style) t=\"inlineStr\"><is><t\(space)>\(cell)</t></is></c></row>\n")
+    }
+
+    @Test func headerIsBoldAndAlignedRightOverNumbersAndDates() {
+        var data = XLSXRowCells()
+        data.skipRow()
+        data.startRow()
+        data.text("Contoso Ltd")
+        data.number(12)
+        data.date(DayDate(iso: "2018-11-30"))
+        data.text(nil)
+        data.endRow()
+        #expect(data.buffer.text.hasPrefix(#"<row r="2">"#), "data rows start under the header")
+        let header = XLSXRowCells.header(["companyName", "seats", "confirmedOn", "notes"], over: data)
+        #expect(header.buffer.text == #"<row r="1"><c r="A1" s="2" t="inlineStr"><is><t>companyName</t></is></c>"#
+            + #"<c r="B1" s="3" t="inlineStr"><is><t>seats</t></is></c>"#
+            + #"<c r="C1" s="3" t="inlineStr"><is><t>confirmedOn</t></is></c>"#
+            + #"<c r="D1" s="2" t="inlineStr"><is><t>notes</t></is></c></row>"# + "\n")
+        // Widths: the widest of header (plus room for the filter button) and data.
+        #expect(header.widths == [14, 8, 14, 8])
     }
 
     @Test func columnNamesGoPastZ() {
@@ -84,6 +105,8 @@ import Testing
         #expect(customers.contains(#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#))
         #expect(customers.contains(#"<autoFilter ref="A1:M7"/>"#))
         #expect(customers.contains(#"<c r="A1" s="2" t="inlineStr"><is><t>customerId</t></is></c>"#))
+        #expect(customers.contains(#"<c r="L1" s="3" t="inlineStr"><is><t>seats</t></is></c>"#), "over numbers: aligned right")
+        #expect(customers.contains(#"<c r="G1" s="3" t="inlineStr"><is><t>confirmedOn</t></is></c>"#), "over dates: aligned right")
         #expect(customers.contains(#"<c r="G2" s="1"><v>43344</v></c>"#), "confirmedOn 2018-09-01 as a date serial")
         #expect(customers.contains(#"<c r="L3"><v>30</v></c>"#), "seats as a number")
         #expect(customers.contains(#"<t>'=HYPERLINK("evil.example","Click")</t>"#))
