@@ -11,15 +11,17 @@ counts them); without it, from the order lines.
 
 The second form (no DuckDB needed) compares mca-audit's customers.csv report with the SQL's
 result customer by customer (status, reasons, confirmedOn, newOrders, seatChanges,
-subscriptions, seats) and prints how many agree, and the first differences.
+subscriptions, seats) and prints how many agree, and the first differences (Scripts/peer_compare.py,
+shared with Scripts/polars-audit.py, whose result it compares as well).
 The first needs the duckdb Python package (Scripts/bench.sh installs it into bench-data/.venv)."""
 import argparse
-import csv
 import datetime
 import json
 import pathlib
 import re
 import sys
+
+import peer_compare
 
 
 def literal(text: str) -> str:
@@ -65,42 +67,8 @@ def run(a: argparse.Namespace) -> None:
     print(json.dumps(dict(zip(names, cursor.fetchone()))))
 
 
-def compare(mca_path: str, duck_path: str) -> None:
-    columns = [("status", "status"), ("reasons", "reasons"), ("confirmedOn", "confirmed_on"),
-               ("newOrders", "new_orders"), ("seatChanges", "seat_changes"),
-               ("seatBasedSubscriptions", "subscriptions"), ("seats", "seats")]
-    with open(mca_path, newline="", encoding="utf-8") as f:
-        mca = {r["customerId"].lower(): r for r in csv.DictReader(f)}
-    same = total = 0
-    shown = []
-    with open(duck_path, newline="", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            total += 1
-            m = mca.pop(r["customer_id"].lower(), None)
-            differ = ["missing in mca-audit"] if m is None else [
-                f"{a}: {m[a]!r} vs {r[b]!r}" for a, b in columns
-                if re.sub(r"[\s|,]+", ";", m[a]) != r[b]]
-            if differ:
-                if len(shown) < 5:
-                    shown.append(f"{r['customer_id']}: " + "; ".join(differ))
-            else:
-                same += 1
-    total += len(mca)
-    print(f"{same} of {total} customers agree")
-    for line in shown + [f"{k}: missing in DuckDB" for k in list(mca)[:5]]:
-        print("  " + line)
-
-
-ap = argparse.ArgumentParser()
-ap.add_argument("--compare", nargs=2, metavar=("MCA_CSV", "DUCKDB_CSV"))
-for name in ("customers", "agreements", "orders", "subscriptions", "out", "as-of", "run-date"):
-    ap.add_argument("--" + name)
-ap.add_argument("--cutover", default="2018-11-07")
-args = ap.parse_args()
+args = peer_compare.parse_arguments(__doc__)
 if args.compare:
-    compare(*args.compare)
+    peer_compare.compare(*args.compare, peer="DuckDB")
 else:
-    missing = [n for n in ("customers", "agreements", "orders", "out", "as_of", "run_date") if not getattr(args, n)]
-    if missing:
-        ap.error("missing: " + ", ".join("--" + m.replace("_", "-") for m in missing))
     run(args)
