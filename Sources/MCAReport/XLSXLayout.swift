@@ -7,6 +7,8 @@ enum XLSXLayout {
     static let maximumWidth = 60
     /// A header cell is bold and carries the filter's drop-down button: room for both.
     static let headerExtra = 3
+    /// A line of the default font, in points: the sheet's default row height.
+    static let lineHeight = 15
 
     /// The `width` of a `<col>` for a column whose widest cell has `characters` characters.
     /// A character of a proportional font is on average a little wider than the `0` the unit is

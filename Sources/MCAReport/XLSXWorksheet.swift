@@ -21,15 +21,35 @@ struct XLSXRowCells: TableCells {
     /// Days from Excel's serial 0 (1899-12-30, in the 1900 date system) to 1970-01-01.
     private static let epochSerial = 25_569
 
+    /// Where the open row's start tag can take more attributes, and its tallest cell in lines.
+    private var rowTagEnd = 0
+    private var rowLines = 1
+
     mutating func startRow() {
         row += 1
         column = 0
+        rowLines = 1
         buffer.append("<row r=\"")
         buffer.append(row)
-        buffer.append("\">")
+        buffer.append(byte: UInt8(ascii: "\""))
+        rowTagEnd = buffer.bytes.count
+        buffer.append(byte: UInt8(ascii: ">"))
     }
 
-    mutating func endRow() { buffer.append("</row>\n") }
+    /// Closes the row; a row with text of several lines gets the height of its lines, as a
+    /// spreadsheet does not always grow a row for wrapped text when it opens a file.
+    mutating func endRow() {
+        if rowLines > 1 {
+            var cells: [UInt8] = []
+            buffer.bytes.withUnsafeBytes { cells = Array($0[rowTagEnd...]) }
+            buffer.bytes.truncate(to: rowTagEnd)
+            buffer.append(" ht=\"")
+            buffer.append(XLSXLayout.lineHeight * rowLines)
+            buffer.append("\" customHeight=\"1\"")
+            cells.withUnsafeBytes { buffer.bytes.append($0) }
+        }
+        buffer.append("</row>\n")
+    }
 
     mutating func text(_ value: String?) { text(value, style: nil) }
 
@@ -43,7 +63,9 @@ struct XLSXRowCells: TableCells {
         guard let value, !value.isEmpty else { return }
         let isHeader = style == XLSXWorkbook.headerStyle || style == XLSXWorkbook.numberHeaderStyle
         measure(XLSXLayout.characters(value) + (isHeader ? XLSXLayout.headerExtra : 0))
-        openCell(style: style ?? (value.utf8.contains(0x0A) ? XLSXWorkbook.linesStyle : nil))
+        let lines = 1 + value.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        rowLines = max(rowLines, lines)
+        openCell(style: style ?? (lines > 1 ? XLSXWorkbook.linesStyle : nil))
         buffer.append(" t=\"inlineStr\"><is><t")
         let edge: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         if let first = value.utf8.first, let last = value.utf8.last, edge(first) || edge(last) {
@@ -175,7 +197,7 @@ struct XLSXSheetSink: TableSink {
         <sheetViews><sheetView workbookViewId="0">\
         <pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>\
         <selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>
-        <sheetFormatPr defaultRowHeight="15"/>
+        <sheetFormatPr defaultRowHeight="\(XLSXLayout.lineHeight)"/>
         <cols>
         """)
         for (index, characters) in header.widths.enumerated() {

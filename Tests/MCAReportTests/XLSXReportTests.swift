@@ -49,8 +49,10 @@ import Testing
         let xml = row { $0.text(input) }
         let space = input.unicodeScalars.first.map { " \t\r\n".unicodeScalars.contains($0) } ?? false ? " xml:space=\"preserve\"" : ""
         // Text of several lines is wrapped (cell format 4), so it does not run over the next row.
+        // Its row is as tall as its lines.
         let style = input.contains("\n") ? " s=\"4\"" : ""
-        #expect(xml == "<row r=\"1\"><c r=\"A1\"\(style) t=\"inlineStr\"><is><t\(space)>\(cell)</t></is></c></row>\n")
+        let height = input.contains("\n") ? #" ht="30" customHeight="1""# : ""
+        #expect(xml == "<row r=\"1\"\(height)><c r=\"A1\"\(style) t=\"inlineStr\"><is><t\(space)>\(cell)</t></is></c></row>\n")
     }
 
     @Test func headerIsBoldAndAlignedRightOverNumbersAndDates() {
