@@ -197,6 +197,11 @@ summarize() {
 # never a failing status, which `set -e` would take for an error in an assignment.
 when_runs() { if [ "$runs" -gt 1 ]; then printf '%s' "$1"; fi; }
 
+# set_aside DIR: moves a previous run's report folder out of the way, to be removed at the end.
+# Each run writes a new report folder, as a nightly run does (a new date each night); removing
+# a split report (60,000 files) just before a timed run slows that run's file creations on ext4.
+set_aside() { if [ -e "$1" ]; then mkdir -p "$data/removed" && mv "$1" "$(mktemp -u "$data/removed/XXXXXX")"; fi; }
+
 rate() { awk -v mb="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", mb / s; else print "-" }'; }
 
 # ratio A B: A / B with two decimals ("-" when B is 0).
@@ -263,11 +268,8 @@ for n in "${sizes[@]}"; do
         IFS='|' read -r label variant_bin extra <<<"${variants[$v]}"
         options_for "$variant_bin"
         read -r -a extra_options <<<"$extra"
-        # Each run writes a new report folder, as a nightly run does (a new date each night). The
-        # previous run's is moved aside and removed at the end: removing a split report (60,000
-        # files) just before a run slows the file creations of that run on ext4.
         out=$reports/$v
-        if [ -e "$out" ]; then mkdir -p "$data/removed" && mv "$out" "$(mktemp -u "$data/removed/XXXXXX")"; fi
+        set_aside "$out"
         log "auditing $format$label, $n order lines ($mb MB)$(when_runs ", run $run of $runs")"
         measure "audit-$format-$n-$v" "$variant_bin" audit --customers "$customers" --agreements "$agreements" \
           --orders "$orders" ${subscription_options[@]+"${subscription_options[@]}"} "${options[@]}" --out "$out" \
@@ -280,7 +282,7 @@ for n in "${sizes[@]}"; do
       if [ "$with_one_core" = 1 ]; then
         log "mca-audit on one core (taskset -c 0), $n order lines"
         out=$reports/one-core
-        if [ -e "$out" ]; then mkdir -p "$data/removed" && mv "$out" "$(mktemp -u "$data/removed/XXXXXX")"; fi
+        set_aside "$out"
         if measure "audit-one-core-$n" taskset -c 0 "$bin" audit --customers "$customers" --agreements "$agreements" \
              --orders "$orders" ${subscription_options[@]+"${subscription_options[@]}"} "${audit_options[@]}" --out "$out"; then
           log "  $wall s, $rss MiB"
