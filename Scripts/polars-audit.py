@@ -59,6 +59,10 @@ def run(a: argparse.Namespace) -> None:
     def blank(column: str) -> pl.Expr:
         return text(column) == ""
 
+    def readable_quantity(column: str) -> pl.Expr:
+        """Empty, or a non-negative integer: a quantity the audit accepts."""
+        return blank(column) | text(column).str.contains(r"^[0-9]{1,18}$")
+
     def norm(column: str) -> pl.Expr:
         """Lower case, letters and digits only: how the README matches vocabulary values."""
         return text(column).str.to_lowercase().str.replace_all(r"[^a-z0-9]", "")
@@ -173,8 +177,7 @@ def run(a: argparse.Namespace) -> None:
     quantity = text("Quantity")
     lines = (
         order_rows
-        .filter(~blank("OrderId") & ~blank("CreationDate")
-                & ((quantity == "") | quantity.str.contains(r"^[0-9]{1,18}$")))
+        .filter(~blank("OrderId") & ~blank("CreationDate") & readable_quantity("Quantity"))
         .pipe(with_day, "CreationDate")
         .select(
             key("CustomerId").alias("cid"),
@@ -212,8 +215,7 @@ def run(a: argparse.Namespace) -> None:
         sub_quantity = text("Quantity")
         subscriptions = (
             subscription_rows
-            .filter(~blank("CustomerId") & ~blank("SubscriptionId")
-                    & ((sub_quantity == "") | sub_quantity.str.contains(r"^[0-9]{1,18}$")))
+            .filter(~blank("CustomerId") & ~blank("SubscriptionId") & readable_quantity("Quantity"))
             .pipe(with_day, "CreationDate")
             .select(key("CustomerId").alias("cid"), key("SubscriptionId").alias("sub"),
                     norm("BillingType").alias("billing"), norm("Status").alias("status"),

@@ -157,7 +157,8 @@ public enum ReportPublisher {
 
     /// A report of more files than this (`--split-by reseller` writes five per reseller) is made
     /// durable with one `syncfs` rather than a fsync per file and folder: 10,000 resellers mean
-    /// 60,000 fsyncs, each waiting for its own journal commit (docs/performance.md, "Publishing").
+    /// 60,000 fsyncs, each waiting for its own journal commit (docs/performance.md, "Split by
+    /// reseller, and the rules redesign against the commit before it"; docs/security.md).
     static let filesSyncedOneByOne = 256
 
     /// Puts every file below `path`, and the folders themselves, on disk, so the rename publishes

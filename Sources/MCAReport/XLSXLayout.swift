@@ -15,19 +15,20 @@ enum XLSXLayout {
     /// measured in (capitals, as in status codes, much wider): a tenth more, and two for the margins.
     static func width(_ characters: Int) -> Int { min(max((characters * 11 + 9) / 10 + 2, minimumWidth), maximumWidth) }
 
-    /// Characters of a text as a spreadsheet shows them: Unicode scalars (not UTF-8 bytes), the
-    /// longest line of a multi-line cell.
-    static func characters(_ text: String) -> Int {
-        var longest = 0, line = 0
+    /// A text's size as a spreadsheet shows it: its width in characters (Unicode scalars, not
+    /// UTF-8 bytes) of its longest line, and its number of lines.
+    static func size(_ text: String) -> (characters: Int, lines: Int) {
+        var longest = 0, line = 0, lines = 1
         for b in text.utf8 {
             if b == 0x0A {
                 longest = max(longest, line)
                 line = 0
+                lines += 1
             } else if b & 0xC0 != 0x80 {
                 line += 1
             }
         }
-        return max(longest, line)
+        return (max(longest, line), lines)
     }
 
     /// After the autoFilter: margins, then landscape, fitted to one page wide (`fitToHeight` 0:

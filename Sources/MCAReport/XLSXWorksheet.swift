@@ -62,8 +62,8 @@ struct XLSXRowCells: TableCells {
         defer { column += 1 }
         guard let value, !value.isEmpty else { return }
         let isHeader = style == XLSXWorkbook.headerStyle || style == XLSXWorkbook.numberHeaderStyle
-        measure(XLSXLayout.characters(value) + (isHeader ? XLSXLayout.headerExtra : 0))
-        let lines = 1 + value.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let (characters, lines) = XLSXLayout.size(value)
+        measure(characters + (isHeader ? XLSXLayout.headerExtra : 0))
         rowLines = max(rowLines, lines)
         openCell(style: style ?? (lines > 1 ? XLSXWorkbook.linesStyle : nil))
         buffer.append(" t=\"inlineStr\"><is><t")
