@@ -26,9 +26,11 @@ struct ResellerBook {
     /// Notes that customer `customer` has a row naming the reseller `id` (trimmed, not empty, and a
     /// reseller by `ResellerId.names`), and returns the reseller's number.
     mutating func note(customer: Int, _ id: UnsafeRawBufferPointer) -> Int32 {
-        let r = number(of: id)
         if customer >= first.count { first += [UInt32](repeating: 0, count: max(customer + 1 - first.count, first.count)) }
         let slot = first[customer]
+        // Most rows name the customer's first reseller again: one comparison, no hash.
+        if slot != 0, keys.matches(Int(slot - 1), id) { return Int32(slot - 1) }
+        let r = number(of: id)
         if slot == 0 {
             first[customer] = UInt32(r) + 1
         } else if slot != UInt32(r) + 1 {

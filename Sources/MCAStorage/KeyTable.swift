@@ -181,7 +181,7 @@ package struct KeyTable: Sendable {
     /// Whether an entry's key is `bytes` (folded when the table ignores case). Compares eight bytes
     /// at a time, without a branch per byte: a look-up stays a few dozen instructions, so the
     /// processor can have the cache misses of several look-ups in flight at once.
-    @inlinable @inline(__always) func matches(_ e: Int, _ bytes: UnsafeRawBufferPointer) -> Bool { matches(entries[e], bytes) }
+    @inlinable @inline(__always) package func matches(_ e: Int, _ bytes: UnsafeRawBufferPointer) -> Bool { matches(entries[e], bytes) }
 
     @inlinable @inline(__always) func matches(_ entry: Entry, _ bytes: UnsafeRawBufferPointer) -> Bool {
         let n = bytes.count
