@@ -42,7 +42,7 @@ struct Audit: ParsableCommand {
     var policy: String?
     @Option(name: .customLong("out"), help: ArgumentHelp("Report folder.", valueName: "dir"))
     var out: String = "Reports"
-    @Option(name: .customLong("report"), help: ArgumentHelp("Report formats: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ",")) (default: json,html,md,csv).", valueName: "list"))
+    @Option(name: .customLong("report"), help: ArgumentHelp("Report formats: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ",")) (default: \(ReportFormat.allCases.filter(ReportFormat.defaultFormats.contains).map(\.rawValue).joined(separator: ","))).", valueName: "list"))
     var report: String?
     @Option(name: .customLong("date-format"), help: ArgumentHelp("A date layout read after ISO 8601, e.g. \"M/d/yyyy h:mm:ss a\"; repeatable, tried in the order given.", valueName: "pattern"))
     var dateFormats: [String] = []
