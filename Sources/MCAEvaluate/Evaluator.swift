@@ -353,32 +353,53 @@ public final class Evaluator {
     /// Throws a `SpoolError` when the violations could not be written out or read back.
     public func finish() throws -> (customers: CustomerOutcomes, violations: Spooled<Violation>, summary: Summary) {
         let judge = Judge(policy: policy, asOf: asOf, phase: phase, inScopeClouds: inScopeClouds)
-        // The violations are sorted on the other core, which the reading has left idle: their
-        // order needs nothing of what the layout below changes.
-        let sealing = ViolationSealing(violations)
+        // The violations are sorted on another thread: their order needs nothing of what the
+        // layout below changes.
+        let sealing = MadeElsewhere { [writer = violations] in
+            Result { try writer.sealed(key: Violation.spooledKey, sortedBy: Violation.spooledOrder) }
+        }
         violations = SpoolWriter(settings: violations.settings)
         // Sort indices, not states. Customer i is entry i of customerKeys, whose keys are the ids folded to lower case.
         let order = customerKeys.sortedEntries()
         // No more look-ups: what only they needed goes before the report's layout is built.
         customerKeys = KeyTable()
         book.subscriptionKeys.releaseSlots()
-        var rank = [Int32](repeating: 0, count: customers.count)
-        for (r, i) in order.enumerated() { rank[i] = Int32(r) }
-        var summary = Summary()
         // Report order: the seat lines, then the customers, laid out in the order the reports read
-        // them, so that writing a report reads memory front to back rather than all over. Each old
-        // layout is let go as soon as the new one is built, to keep the peak down.
-        let (lines, briefs) = reportSeatLines(order: order, rank: rank, judge: judge, summary: &summary)
-        resellers = resellerBook.results(order: order, briefs: briefs)
-        resellerBook = ResellerBook()
+        // them, so that writing a report reads memory front to back rather than all over. The seat
+        // lines are laid out on another thread while this one finds each customer's status; then,
+        // with the seat book let go to keep the peak down, the customers are moved while another
+        // thread counts their resellers (docs/performance.md, "The outcomes on two cores").
         let offers = book.offers
+        let seatLines = MadeElsewhere { [layout = SeatLineLayout(book)] in layout.linesInReportOrder(order) }
+        let statuses = customers.withUnsafeBufferPointer { states in order.map { judge.status(states.baseAddress! + $0) } }
         book = SeatBook()
+        let lines = seatLines.result()
+        var summary = Summary()
+        let briefs = judge.briefs(statuses, lines: lines, summary: &summary)
+        let resellerResults = MadeElsewhere { [resellerBook] in resellerBook.results(order: order, briefs: briefs) }
+        resellerBook = ResellerBook()
+        let (ordered, texts) = customersInReportOrder(order)
+        resellers = resellerResults.result()
+
+        let sortedViolations = try sealing.result().get()
+        summary.customers = ordered.count
+        summary.violations = sortedViolations.count
+        summary.otherAgreementTypes = otherAgreementTypes
+        let outcomes = EvaluatedOutcomes(judge: judge, customers: ordered, texts: texts, briefs: briefs, lines: lines, offers: offers)
+        return (CustomerOutcomes(source: outcomes), sortedViolations, summary)
+    }
+
+    /// The customers' states and texts moved into report order (`order[p]` is the evaluator index
+    /// of the customer at position p); `customers` and `customerTexts` are emptied.
+    private func customersInReportOrder(_ order: [Int]) -> (customers: [CustomerState], texts: CustomerTexts) {
         var ordered: [CustomerState] = []
         ordered.reserveCapacity(customers.count)
         var texts = CustomerTexts(capacity: customerTexts.bytes.count)
         customers.withUnsafeMutableBufferPointer { states in
-            // Read ahead a chunk at a time, as in `layOut`. Each state is moved, not copied: a copy
-            // would count a reference to its newest record, and letting the old one go another.
+            // The states are read from all over memory: a chunk's texts are touched first, in a
+            // loop whose loads do not wait on one another (as in `KeyTable.findAll`). Each state
+            // is moved, not copied: a copy would count a reference to its newest record, and
+            // letting the old one go another.
             let moved = CustomerState(texts: CustomerTexts.Ref(start: 0, idCount: 0, nameCount: 0, domainCount: -1), cloud: .public)
             for chunk in stride(from: 0, to: order.count, by: 64) {
                 let chunkEnd = min(chunk + 64, order.count)
@@ -396,111 +417,7 @@ public final class Evaluator {
         }
         customers = []
         customerTexts = CustomerTexts()
-
-        let sortedViolations = try sealing.result()
-        summary.customers = ordered.count
-        summary.violations = sortedViolations.count
-        summary.otherAgreementTypes = otherAgreementTypes
-        let outcomes = EvaluatedOutcomes(judge: judge, customers: ordered, texts: texts, briefs: briefs, lines: lines, offers: offers)
-        return (CustomerOutcomes(source: outcomes), sortedViolations, summary)
-    }
-
-    /// Every customer's seat-based subscriptions in report order (customers by `order`, each one's
-    /// in list order), and each customer's brief, counted into `summary`.
-    private func reportSeatLines(order: [Int], rank: [Int32], judge: Judge,
-                                 summary: inout Summary) -> (ReportSeatLines, [OutcomeBrief]) {
-        book.subscriptions.withUnsafeBufferPointer { subscriptions in
-            book.ungrouped.withUnsafeBufferPointer { ungrouped in
-                let kept = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: book.subscriptionKeys)
-                return layOut(kept, order: order, rank: rank, judge: judge, summary: &summary)
-            }
-        }
-    }
-
-    /// What `reportSeatLines` returns, from the kept lines read in place (no copy of a state, so no reference counting).
-    private func layOut(_ kept: SeatLines, order: [Int], rank: [Int32], judge: Judge,
-                        summary: inout Summary) -> (ReportSeatLines, [OutcomeBrief]) {
-        // The seat lines are placed by their customer's rank (a counting sort): the customer at rank
-        // r has lines[bounds[r]..<bounds[r + 1]] and ids[idBounds[r]..<idBounds[r + 1]]. Both passes
-        // read the subscriptions front to back and write each line and id at its final place, so
-        // no subscription is read in report order, from one random place to the next.
-        let count = Int32(truncatingIfNeeded: kept.subscriptions.count + kept.ungrouped.count)
-        var bounds = [Int32](repeating: 0, count: customers.count + 1)
-        var idBounds = [Int](repeating: 0, count: customers.count + 1)
-        for n in 0..<count where kept.seats(n) > 0 {
-            let r = Int(rank[Int(kept.customer(n))])
-            bounds[r + 1] += 1
-            idBounds[r + 1] += kept.idCount(n)
-        }
-        for r in 0..<customers.count {
-            bounds[r + 1] += bounds[r]
-            idBounds[r + 1] += idBounds[r]
-        }
-        // Each customer's part is filled from its end, so its lines come newest entry first, as
-        // the listing order below expects of lines that tie.
-        var fill = Array(bounds.dropFirst()), idFill = Array(idBounds.dropFirst())
-        var lines = [SeatLineText](repeating: SeatLineText(offer: 0, idCount: -1, seats: 0, idStart: 0), count: Int(bounds[customers.count]))
-        var ids = [UInt8](repeating: 0, count: idBounds[customers.count])
-        ids.withUnsafeMutableBufferPointer { ids in
-            for n in 0..<count where kept.seats(n) > 0 {
-                let r = Int(rank[Int(kept.customer(n))])
-                fill[r] -= 1
-                let idCount = kept.withId(n) { id -> Int32 in
-                    guard let id else { return -1 }
-                    idFill[r] -= id.count
-                    // A spelling differs from its key only in ASCII case, so it has the key's length.
-                    precondition(idFill[r] >= idBounds[r], "a subscription id longer than its key")
-                    if let base = id.baseAddress { (ids.baseAddress! + idFill[r]).update(from: base, count: id.count) }
-                    return Int32(id.count)
-                }
-                lines[Int(fill[r])] = SeatLineText(offer: kept.offer(n), idCount: idCount, seats: kept.seats(n),
-                                                   idStart: idCount < 0 ? 0 : idFill[r])
-            }
-        }
-        precondition(idFill == Array(idBounds.dropLast()), "a subscription id shorter than its key")
-        fill = []
-        idFill = []
-        var briefs: [OutcomeBrief] = []
-        briefs.reserveCapacity(customers.count)
-        var counts = SummaryCounts()
-        customers.withUnsafeBufferPointer { states in
-            // The customers' states are read in report order, from all over memory: a chunk's states
-            // are loaded first, in a loop whose loads do not wait on one another (as in
-            // `KeyTable.findAll`), then judged from the cache.
-            for chunk in stride(from: 0, to: order.count, by: 64) {
-                let chunkEnd = min(chunk + 64, order.count)
-                var touched: UInt64 = 0
-                for r in chunk..<chunkEnd { touched &+= UInt64(truncatingIfNeeded: states[order[r]].texts.start) }
-                keepAlive(touched)
-                for r in chunk..<chunkEnd {
-                    let held = Int(bounds[r])..<Int(bounds[r + 1])
-                    if held.count > 1 { ids.withUnsafeBufferPointer { ids in lines[held].sort { listedBefore($0, $1, ids: ids) } } }
-                    var seats = 0
-                    for k in held { seats += lines[k].seats }
-                    let brief = judge.brief(states.baseAddress! + order[r], seats: seats, hasSeatSubscriptions: !held.isEmpty)
-                    counts.count(brief)
-                    briefs.append(brief)
-                }
-            }
-        }
-        counts.add(to: &summary)
-        return (ReportSeatLines(lines: lines, ids: ids, starts: bounds), briefs)
-    }
-
-    /// The order of a customer's subscriptions: by subscription id ignoring ASCII case (the byte
-    /// order of their keys, the ids folded to lower case, so no String is made), lines without an
-    /// id last, by offer id then seats.
-    private func listedBefore(_ a: SeatLineText, _ b: SeatLineText, ids: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch (a.idCount >= 0, b.idCount >= 0) {
-        case (true, true):
-            return TextOrder.foldedBefore(UnsafeRawBufferPointer(span(ids, a.idStart, a.idCount)!),
-                                          UnsafeRawBufferPointer(span(ids, b.idStart, b.idCount)!))
-        case (true, false): return true
-        case (false, true): return false
-        case (false, false):
-            let x = book.offers[Int(a.offer)].id ?? "", y = book.offers[Int(b.offer)].id ?? ""
-            return x != y ? x < y : a.seats < b.seats
-        }
+        return (ordered, texts)
     }
 }
 
@@ -527,30 +444,165 @@ private struct Judge: Sendable {
         ImpactRule.daysToCutover(newOrders: brief.newOrders, asOf: asOf, policy: policy)
     }
 
-    func brief(_ c: UnsafePointer<CustomerState>, seats: Int, hasSeatSubscriptions: Bool) -> OutcomeBrief {
-        let status = status(c)
-        let impacts = ImpactRule.impacts(status, phase: phase, hasSeatSubscriptions: hasSeatSubscriptions)
-        return OutcomeBrief(status: status, newOrders: impacts.newOrders, seatChanges: impacts.seatChanges, seats: seats)
+    /// Each customer's brief, from its status and its seat lines (both in report order), counted
+    /// into `summary`.
+    func briefs(_ statuses: [CustomerStatus], lines: ReportSeatLines, summary: inout Summary) -> [OutcomeBrief] {
+        var counts = SummaryCounts()
+        let briefs = statuses.indices.map { p in
+            let held = Int(lines.starts[p])..<Int(lines.starts[p + 1])
+            let seats = lines.lines[held].reduce(0) { $0 + $1.seats }
+            let impacts = ImpactRule.impacts(statuses[p], phase: phase, hasSeatSubscriptions: !held.isEmpty)
+            let brief = OutcomeBrief(status: statuses[p], newOrders: impacts.newOrders, seatChanges: impacts.seatChanges, seats: seats)
+            counts.count(brief)
+            return brief
+        }
+        counts.add(to: &summary)
+        return briefs
     }
 }
 
-/// The violations sorted for the reports on a thread of their own (`Evaluator.finish`).
-private final class ViolationSealing: @unchecked Sendable {
-    private let done = DispatchGroup()
-    // Written by the sealing thread before it leaves the group, read after `wait()`.
-    private var sealed: Result<Spooled<Violation>, Error>?
+/// The seat-based subscriptions kept by the evaluator, laid out for the reports on a thread of
+/// their own (`Evaluator.finish`): a copy of the seat book's arrays, which the evaluator lets go.
+private struct SeatLineLayout: Sendable {
+    let subscriptions: [SubscriptionState]
+    let ungrouped: [SubscriptionState]
+    let keys: KeyTable
+    let offers: [(id: String?, name: String?)]
 
-    init(_ writer: SpoolWriter<Violation>) {
+    init(_ book: SeatBook) {
+        subscriptions = book.subscriptions
+        ungrouped = book.ungrouped
+        keys = book.subscriptionKeys
+        offers = book.offers
+    }
+
+    /// Every customer's seat-based subscriptions in report order: customers by `order`, each
+    /// one's in list order.
+    func linesInReportOrder(_ order: [Int]) -> ReportSeatLines {
+        var rank = [Int32](repeating: 0, count: order.count)
+        for (r, i) in order.enumerated() { rank[i] = Int32(r) }
+        return subscriptions.withUnsafeBufferPointer { subscriptions in
+            ungrouped.withUnsafeBufferPointer { ungrouped in
+                let kept = SeatLines(subscriptions: subscriptions, ungrouped: ungrouped, keys: keys)
+                return layOut(kept, rank: rank)
+            }
+        }
+    }
+
+    /// What `linesInReportOrder` returns, from the kept lines read in place (no copy of a state, so no reference counting).
+    private func layOut(_ kept: SeatLines, rank: [Int32]) -> ReportSeatLines {
+        // The seat lines are placed by their customer's rank (a counting sort): the customer at rank
+        // r has lines[bounds[r]..<bounds[r + 1]] and ids[idBounds[r]..<idBounds[r + 1]]. Both passes
+        // read the subscriptions front to back and write each line and id at its final place, so
+        // no subscription is read in report order, from one random place to the next.
+        let customerCount = rank.count
+        var bounds = [Int32](repeating: 0, count: customerCount + 1)
+        var idBounds = [Int](repeating: 0, count: customerCount + 1)
+        for n in 0..<kept.count where kept.seats(n) > 0 {
+            let r = Int(rank[Int(kept.customer(n))])
+            bounds[r + 1] += 1
+            idBounds[r + 1] += kept.idCount(n)
+        }
+        for r in 0..<customerCount {
+            bounds[r + 1] += bounds[r]
+            idBounds[r + 1] += idBounds[r]
+        }
+        // The customers' ranks are cut in two halves, placed and sorted on two threads: each reads
+        // every kept line and places those of its half (docs/performance.md, "The outcomes on two
+        // cores").
+        var lines = [SeatLineText](repeating: SeatLineText(offer: 0, idCount: -1, seats: 0, idStart: 0), count: Int(bounds[customerCount]))
+        var ids = [UInt8](repeating: 0, count: idBounds[customerCount])
+        lines.withUnsafeMutableBufferPointer { lines in
+            ids.withUnsafeMutableBufferPointer { ids in
+                let placing = SeatLinePlacing(layout: self, kept: kept, rank: rank, bounds: bounds, idBounds: idBounds,
+                                              lines: lines, ids: ids)
+                let half = customerCount / 2
+                DispatchQueue.concurrentPerform(iterations: 2) { part in
+                    placing.place(ranks: part == 0 ? 0..<half : half..<customerCount)
+                }
+            }
+        }
+        return ReportSeatLines(lines: lines, ids: ids, starts: bounds)
+    }
+
+    /// The order of a customer's subscriptions: by subscription id ignoring ASCII case (the byte
+    /// order of their keys, the ids folded to lower case, so no String is made), lines without an
+    /// id last, by offer id then seats.
+    func listedBefore(_ a: SeatLineText, _ b: SeatLineText, ids: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch (a.idCount >= 0, b.idCount >= 0) {
+        case (true, true):
+            return TextOrder.foldedBefore(UnsafeRawBufferPointer(span(ids, a.idStart, a.idCount)!),
+                                          UnsafeRawBufferPointer(span(ids, b.idStart, b.idCount)!))
+        case (true, false): return true
+        case (false, true): return false
+        case (false, false):
+            let x = offers[Int(a.offer)].id ?? "", y = offers[Int(b.offer)].id ?? ""
+            return x != y ? x < y : a.seats < b.seats
+        }
+    }
+}
+
+/// The second pass of `SeatLineLayout.layOut` for a range of customer ranks: each kept line of
+/// a customer in the range written at its place, then each customer's lines sorted. Ranges that
+/// do not overlap write places that do not overlap, so each can run on a thread of its own (hence
+/// `@unchecked Sendable`: `kept` is only read, `lines` and `ids` only written at the range's places).
+private struct SeatLinePlacing: @unchecked Sendable {
+    let layout: SeatLineLayout
+    let kept: SeatLines
+    let rank: [Int32]
+    let bounds: [Int32]
+    let idBounds: [Int]
+    let lines: UnsafeMutableBufferPointer<SeatLineText>
+    let ids: UnsafeMutableBufferPointer<UInt8>
+
+    func place(ranks: Range<Int>) {
+        // Each customer's part is filled from its end, so its lines come newest entry first, as
+        // the listing order expects of lines that tie.
+        let first = ranks.lowerBound
+        var fill = Array(bounds[(first + 1)..<(ranks.upperBound + 1)])
+        var idFill = Array(idBounds[(first + 1)..<(ranks.upperBound + 1)])
+        for n in 0..<kept.count where kept.seats(n) > 0 {
+            let r = Int(rank[Int(kept.customer(n))])
+            guard ranks.contains(r) else { continue }
+            fill[r - first] -= 1
+            let idCount = kept.withId(n) { id -> Int32 in
+                guard let id else { return -1 }
+                idFill[r - first] -= id.count
+                // A spelling differs from its key only in ASCII case, so it has the key's length.
+                precondition(idFill[r - first] >= idBounds[r], "a subscription id longer than its key")
+                if let base = id.baseAddress { (ids.baseAddress! + idFill[r - first]).update(from: base, count: id.count) }
+                return Int32(id.count)
+            }
+            lines[Int(fill[r - first])] = SeatLineText(offer: kept.offer(n), idCount: idCount, seats: kept.seats(n),
+                                                       idStart: idCount < 0 ? 0 : idFill[r - first])
+        }
+        precondition(idFill.elementsEqual(idBounds[ranks]), "a subscription id shorter than its key")
+        let placedIds = UnsafeBufferPointer(ids)
+        for r in ranks where bounds[r + 1] - bounds[r] > 1 {
+            var held = UnsafeMutableBufferPointer(rebasing: lines[Int(bounds[r])..<Int(bounds[r + 1])])
+            held.sort { layout.listedBefore($0, $1, ids: placedIds) }
+        }
+    }
+}
+
+/// A value made on another thread while the caller goes on (`Evaluator.finish`); `result()`
+/// waits for it.
+private final class MadeElsewhere<Value>: @unchecked Sendable {
+    private let done = DispatchGroup()
+    // Written by the other thread before it leaves the group, read after `wait()`.
+    private var value: Value?
+
+    init(_ make: @escaping @Sendable () -> Value) {
         done.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            sealed = Result { try writer.sealed(key: Violation.spooledKey, sortedBy: Violation.spooledOrder) }
+            value = make()
             done.leave()
         }
     }
 
-    func result() throws -> Spooled<Violation> {
+    func result() -> Value {
         done.wait()
-        return try sealed!.get()
+        return value!
     }
 }
 
@@ -679,6 +731,9 @@ private struct SeatLines {
     let keys: KeyTable
 
     private var groupedCount: Int32 { Int32(truncatingIfNeeded: subscriptions.count) }
+
+    /// The number of kept lines: lines 0..<count, the grouped ones first.
+    var count: Int32 { Int32(truncatingIfNeeded: subscriptions.count + ungrouped.count) }
 
     func seats(_ n: Int32) -> Int {
         n < groupedCount ? subscriptions[Int(n)].seats : ungrouped[Int(n - groupedCount)].seats
