@@ -9,11 +9,15 @@
 #
 # The command's own output goes to its stdout and stderr as usual; the timeline goes to stderr,
 # each line starting with "cores:". Only the command's main process is measured (all its
-# threads), not processes it starts.
+# threads), not processes it starts. With CORES_THREADS=1 each line also gives every thread
+# that was busy in the interval, as TID:CORES (the main thread's id is the process id): a thread
+# at about 1.00 is the one the others wait for.
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARGUMENT...]" >&2; exit 64; }
 interval=${CORES_INTERVAL:-0.5}
 [[ "$interval" =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "CORES_INTERVAL must be a number of seconds, not '$interval'" >&2; exit 64; }
+threads=${CORES_THREADS:-0}
+[[ "$threads" =~ ^[01]$ ]] || { echo "CORES_THREADS must be 0 or 1, not '$threads'" >&2; exit 64; }
 ticks=$(getconf CLK_TCK)
 
 "$@" &
@@ -25,14 +29,32 @@ elapsed=0
 # Fields 14 and 15 of /proc/PID/stat are the user and system time in clock ticks; the command
 # name (field 2) may hold spaces, so the fields are counted after its closing parenthesis.
 cpu_ticks() { sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+# Every thread's id and CPU ticks, one "TID TICKS" per line (CORES_THREADS=1).
+thread_ticks() {
+  for stat in /proc/"$pid"/task/*/stat; do
+    tid=${stat%/stat}
+    # A thread may end between the listing and the read: it is left out.
+    sed -e 's/^.*) //' "$stat" 2>/dev/null | awk -v tid="${tid##*/}" '{ print tid, $12 + $13 }' || true
+  done
+}
+previous_threads=""
 while kill -0 "$pid" 2>/dev/null; do
   sleep "$interval"
   now=$(cpu_ticks) || break
   [ -n "$now" ] || break
   time=$(date +%s.%N)
   elapsed=$(awk -v s="$start" -v t="$time" 'BEGIN { printf "%.2f", t - s }')
-  awk -v t="$elapsed" -v a="$previous" -v b="$now" -v hz="$ticks" -v p="$previous_time" -v q="$time" \
-    'BEGIN { printf "cores: %6.1f s %5.2f\n", t, (b - a) / hz / (q - p) }' >&2
+  per_thread=""
+  if [ "$threads" = 1 ]; then
+    current_threads=$(thread_ticks)
+    per_thread=$(awk -v hz="$ticks" -v span="$(awk -v p="$previous_time" -v q="$time" 'BEGIN { print q - p }')" '
+      NR == FNR { before[$1] = $2; next }
+      { busy = ($2 - before[$1]) / hz / span; if (busy >= 0.05) printf " %s:%.2f", $1, busy }' \
+      <(printf '%s\n' "$previous_threads") <(printf '%s\n' "$current_threads"))
+    previous_threads=$current_threads
+  fi
+  awk -v t="$elapsed" -v a="$previous" -v b="$now" -v hz="$ticks" -v p="$previous_time" -v q="$time" -v x="$per_thread" \
+    'BEGIN { printf "cores: %6.1f s %5.2f%s\n", t, (b - a) / hz / (q - p), x }' >&2
   previous=$now
   previous_time=$time
 done
