@@ -22,6 +22,8 @@ struct FetchManifest: Encodable {
     var finishedAt: String
     /// Seconds spent by all the runs that worked on this fetch (more than one with `--resume`).
     var durationSeconds: Double
+    /// The runs this fetch's exports came from: the last one, and each earlier one that wrote a
+    /// checkpoint the next resumed from (a run killed before its first checkpoint left nothing).
     var runs: Int
     var counts: Counts
     /// API requests sent, retries included; token requests are counted apart.
