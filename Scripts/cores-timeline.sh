@@ -10,7 +10,7 @@
 # The command's own output goes to its stdout and stderr as usual; the timeline goes to stderr,
 # each line starting with "cores:". Only the command's main process is measured (all its
 # threads), not processes it starts. With CORES_THREADS=1 each line also gives every thread
-# that was busy in the interval, as TID:CORES (the main thread's id is the process id): a thread
+# that was busy in the interval, as TID:CORES (TID as in /proc/PID/task/TID): a thread
 # at about 1.00 is the one the others wait for.
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARGUMENT...]" >&2; exit 64; }
