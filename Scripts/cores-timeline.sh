@@ -47,9 +47,9 @@ while kill -0 "$pid" 2>/dev/null; do
   per_thread=""
   if [ "$threads" = 1 ]; then
     current_threads=$(thread_ticks)
-    per_thread=$(awk -v hz="$ticks" -v span="$(awk -v p="$previous_time" -v q="$time" 'BEGIN { print q - p }')" '
+    per_thread=$(awk -v hz="$ticks" -v p="$previous_time" -v q="$time" '
       NR == FNR { before[$1] = $2; next }
-      { busy = ($2 - before[$1]) / hz / span; if (busy >= 0.05) printf " %s:%.2f", $1, busy }' \
+      { busy = ($2 - before[$1]) / hz / (q - p); if (busy >= 0.05) printf " %s:%.2f", $1, busy }' \
       <(printf '%s\n' "$previous_threads") <(printf '%s\n' "$current_threads"))
     previous_threads=$current_threads
   fi
